@@ -1,0 +1,183 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+
+import type Docker from 'dockerode';
+import { dir as tmpDir } from 'tmp-promise';
+
+import { waitForBoot } from './boot.ts';
+import { CleanupStack } from './cleanup.ts';
+import { resolveDutConfig, type ResolvedDutConfig } from './config.ts';
+import { Console } from './console/console.ts';
+import { ConsoleMux } from './console/mux.ts';
+import { ConsoleTranscript } from './console/transcript.ts';
+import { connectDocker } from './docker/client.ts';
+import { removeRunContainers, startNode, type NodeContainer } from './docker/containers.ts';
+import { defaultNodeImage, ensureNodeImage } from './docker/node-image.ts';
+import { moveTap } from './link/netns.ts';
+import { createLogger } from './log.ts';
+import { preflight } from './preflight.ts';
+import { buildQemuArgs, planLinks, type LinkPlan } from './qemu/args.ts';
+import { QemuProcess } from './qemu/process.ts';
+import { QmpClient } from './qmp/client.ts';
+import { QmpProxy } from './qmp/proxy.ts';
+import type { RunInfo } from './run-info.ts';
+import { sweepDeadRuns } from './sweep.ts';
+
+const log = createLogger('dut');
+
+/** Options of `startDut` beyond the DUT's own description. */
+export interface StartDutOptions {
+  /** Folder that relative paths in the config start from. @default process.cwd() */
+  root?: string;
+}
+
+/**
+ * A booted DUT owned by this process: QEMU, its node containers and the
+ * sockets that share its console and QMP monitor with test workers.
+ */
+export interface StartedDut extends AsyncDisposable {
+  readonly config: ResolvedDutConfig;
+  readonly info: RunInfo;
+  readonly qemu: QemuProcess;
+  /** Stops QEMU, removes every container of the run and the private socket folder. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** Returns a new random run id: 6 hex digits, short enough for tap names. */
+export function newRunId(): string {
+  return randomBytes(3).toString('hex');
+}
+
+/**
+ * Boots the DUT described by `input` (the `environmentOptions.alpy` value):
+ * starts node containers and a paused QEMU, wires each link's tap into its
+ * node's namespace, attaches the console, then starts the CPU and waits for
+ * `boot.expect`. On failure everything created so far is released before the
+ * error is thrown.
+ */
+export async function startDut(input: unknown, options: StartDutOptions = {}): Promise<StartedDut> {
+  const config = await resolveDutConfig(input, options.root ?? process.cwd());
+  const runId = newRunId();
+  const runDir = path.join(config.outputDir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${runId}`);
+  const links = planLinks(config, runId, runDir);
+  const qemuBinary = await preflight(config, links);
+  const docker = await connectDocker();
+  await sweepDeadRuns(docker);
+
+  const cleanup = new CleanupStack();
+  try {
+    return await boot(config, { runId, runDir, links, qemuBinary, docker, cleanup });
+  } catch (error) {
+    log.error(`boot of ${config.name} failed; releasing what was created`);
+    await cleanup.run();
+    throw error;
+  }
+}
+
+interface BootContext {
+  runId: string;
+  runDir: string;
+  links: LinkPlan[];
+  qemuBinary: string;
+  docker: Docker;
+  cleanup: CleanupStack;
+}
+
+async function boot(config: ResolvedDutConfig, context: BootContext): Promise<StartedDut> {
+  const { runId, runDir, links, docker, cleanup } = context;
+  const run = { runId, ownerPid: process.pid };
+  log.info(`starting run ${runId}: DUT ${config.name} with ${links.length} links, accelerator ${config.accel}${accelNote(config)}`);
+
+  await mkdir(runDir, { recursive: true });
+  // tmp creates the folder with mode 0700, so only this user reaches the sockets.
+  const privateDir = await tmpDir({ prefix: `alpy-${runId}-`, unsafeCleanup: true });
+  cleanup.defer('socket folder', () => privateDir.cleanup());
+
+  const nodeImage = await ensureNodeImage(docker, config.nodeImage ?? defaultNodeImage);
+  cleanup.defer('containers', () => removeRunContainers(docker, runId));
+  const nodes = await Promise.all(links.map((link) => startNode(docker, run, link.index, nodeImage)));
+  log.info(`started ${nodes.length} node containers`);
+
+  const paths = {
+    qmpSocket: path.join(privateDir.path, 'qmp.sock'),
+    consoleSocket: path.join(privateDir.path, 'console.sock'),
+    pidFile: path.join(privateDir.path, 'qemu.pid'),
+  };
+  const qemu = QemuProcess.spawn(context.qemuBinary, buildQemuArgs(config, runId, links, paths));
+  let qmp: QmpClient | undefined;
+  cleanup.defer('QEMU', () => qemu.stop(qmp));
+  await qemu.waitForFile(paths.qmpSocket);
+  await qemu.waitForFile(paths.consoleSocket);
+  log.info(`QEMU started paused (pid ${qemu.pid})`);
+
+  qmp = await QmpClient.connect(paths.qmpSocket);
+  const transcript = new ConsoleTranscript(path.join(runDir, 'console.raw'), path.join(runDir, 'console.log'));
+  cleanup.defer('console transcript', () => transcript.close());
+  const mux = await ConsoleMux.connect(paths.consoleSocket, transcript);
+  cleanup.defer('console mux', () => mux.close());
+
+  await Promise.all(links.map((link, index) => moveTap(link.tap, nodes[index]!.pid)));
+  log.info(`wired ${links.length} links`);
+
+  const bootConsole = new Console(mux.attach('boot'), { name: `${config.name} console` });
+  await qmp.execute('cont');
+  log.info(`${config.name} is running`);
+  await waitForBoot(bootConsole, config, qemu);
+  bootConsole.close();
+
+  const info = await share(config, { runId, runDir, links, nodes, privateDir: privateDir.path, qmp, mux, cleanup });
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> => (stopped ??= releaseRun(config, info, cleanup));
+  return { config, info, qemu, stop, [Symbol.asyncDispose]: stop };
+}
+
+interface ShareContext {
+  runId: string;
+  runDir: string;
+  links: LinkPlan[];
+  nodes: NodeContainer[];
+  privateDir: string;
+  qmp: QmpClient;
+  mux: ConsoleMux;
+  cleanup: CleanupStack;
+}
+
+/** Serves the console and QMP to test workers and returns what they need to connect. */
+async function share(config: ResolvedDutConfig, context: ShareContext): Promise<RunInfo> {
+  const consoleSocket = path.join(context.privateDir, 'console-mux.sock');
+  await context.mux.listen(consoleSocket);
+  const qmpSocket = path.join(context.privateDir, 'qmp-proxy.sock');
+  const proxy = await QmpProxy.listen(qmpSocket, context.qmp);
+  context.cleanup.defer('QMP proxy', () => proxy.close());
+  return {
+    runId: context.runId,
+    ownerPid: process.pid,
+    name: config.name,
+    runDir: context.runDir,
+    consoleSocket,
+    qmpSocket,
+    consoleLog: path.join(context.runDir, 'console.log'),
+    links: context.links.map((link, index) => ({
+      index: link.index,
+      tap: link.tap,
+      netdev: link.netdev,
+      mac: link.mac,
+      pcap: link.pcap,
+      node: context.nodes[index]!,
+    })),
+  };
+}
+
+async function releaseRun(config: ResolvedDutConfig, info: RunInfo, cleanup: CleanupStack): Promise<void> {
+  log.info(`stopping run ${info.runId}`);
+  const errors = await cleanup.run();
+  log.info(`run ${info.runId} stopped; pcaps and console logs are in ${info.runDir}`);
+  if (errors.length > 0) {
+    throw new AggregateError(errors, `Releasing run ${info.runId} of ${config.name} failed in ${errors.length} steps`);
+  }
+}
+
+function accelNote(config: ResolvedDutConfig): string {
+  return config.accel === 'tcg' ? " (software emulation; set accel: 'kvm' where /dev/kvm works)" : '';
+}

@@ -1,0 +1,45 @@
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
+
+import type { ResolvedDutConfig } from './config.ts';
+import { PrerequisiteError } from './errors.ts';
+import type { LinkPlan } from './qemu/args.ts';
+import { findBinary } from './qemu/process.ts';
+
+/**
+ * Checks what booting needs from the host before anything is created: root
+ * (to create taps and enter namespaces), the binaries, a usable accelerator
+ * and free tap names. Returns the QEMU binary's path.
+ */
+export async function preflight(config: ResolvedDutConfig, links: LinkPlan[]): Promise<string> {
+  if (process.getuid?.() !== 0) {
+    throw new PrerequisiteError(
+      'alpy must run as root: it creates tap devices and moves them into container network namespaces. Run the tests as root (for example with sudo)',
+    );
+  }
+  const qemu = await findBinary(config.qemu, 'install qemu-system-x86 (apt-get install --no-install-recommends qemu-system-x86) or set qemu in the alpy config');
+  if (links.length > 0) {
+    await findBinary('ip', 'install iproute2 (apt-get install iproute2)');
+    await findBinary('nsenter', 'install util-linux (apt-get install util-linux)');
+  }
+  if (config.accel === 'kvm') {
+    try {
+      await access('/dev/kvm', constants.R_OK | constants.W_OK);
+    } catch (error) {
+      throw new PrerequisiteError(
+        `accel 'kvm' needs read and write access to /dev/kvm (${(error as NodeJS.ErrnoException).code}); set accel: 'tcg' (or ALPY_ACCEL=tcg) for software emulation`,
+      );
+    }
+  }
+  for (const link of links) {
+    try {
+      await access(`/sys/class/net/${link.tap}`);
+    } catch {
+      continue;
+    }
+    throw new PrerequisiteError(
+      `Tap ${link.tap} for link ${link.index} already exists on the host; another run uses it or left it behind. Remove it with \`ip link delete ${link.tap}\` if no run owns it`,
+    );
+  }
+  return qemu;
+}
