@@ -14,3 +14,4 @@ export { AlpyError, ConfigError, PrerequisiteError, TimeoutError, QemuExitedErro
 export { createLogger, type Logger } from './log.ts';
 export { Shell, ShellCommandError, type ShellResult, type ShellOptions } from './console/shell.ts';
 export { login, type LoginOptions } from './console/login.ts';
+export * from './pcap/index.ts';
