@@ -15,3 +15,5 @@ export { createLogger, type Logger } from './log.ts';
 export { Shell, ShellCommandError, type ShellResult, type ShellOptions } from './console/shell.ts';
 export { login, type LoginOptions } from './console/login.ts';
 export * from './pcap/index.ts';
+export { Traffic, TrafficAssertionError, type Mark, type CapturedFrame, type TrafficQueryOptions } from './traffic/traffic.ts';
+export { matchesFilter, describeMatcher, type FrameFilter, type FrameMatcher } from './traffic/filter.ts';

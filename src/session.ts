@@ -7,6 +7,7 @@ import { AlpyError } from './errors.ts';
 import { Link, type ContainerTracker } from './link/link.ts';
 import { QmpClient } from './qmp/client.ts';
 import type { RunInfo } from './run-info.ts';
+import { Traffic } from './traffic/traffic.ts';
 
 /** A link index outside the DUT's links. */
 export class LinkIndexError extends AlpyError {
@@ -19,6 +20,8 @@ export class LinkIndexError extends AlpyError {
  * the DUT running.
  */
 export class DutSession {
+  private readonly traffics = new Map<number, Traffic>();
+
   private constructor(
     readonly info: RunInfo,
     readonly docker: Docker,
@@ -50,7 +53,21 @@ export class DutSession {
         `Link ${index} does not exist: ${this.info.name} has ${count} links (${count === 0 ? 'none' : `0 to ${count - 1}`}). Raise links in the alpy config to add more`,
       );
     }
-    return new Link(info, this.docker, { runId: this.info.runId, ownerPid: this.info.ownerPid }, this.qmp, track);
+    return new Link(info, this.docker, { runId: this.info.runId, ownerPid: this.info.ownerPid }, this.qmp, this.traffic(index), track);
+  }
+
+  /** Returns the frames of link `index`'s capture, one reader per session and link. */
+  traffic(index: number): Traffic {
+    let traffic = this.traffics.get(index);
+    if (!traffic) {
+      const info = this.info.links[index];
+      if (!info) {
+        throw new LinkIndexError(`Link ${index} does not exist: ${this.info.name} has ${this.info.links.length} links`);
+      }
+      traffic = new Traffic(info.pcap, `link ${index}`);
+      this.traffics.set(index, traffic);
+    }
+    return traffic;
   }
 
   /** Closes the console and QMP connections. Safe to call twice. */

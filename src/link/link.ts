@@ -7,6 +7,7 @@ import { startApp, type RunOptions, type RunRef } from '../docker/containers.ts'
 import { TimeoutError } from '../errors.ts';
 import type { QmpClient } from '../qmp/client.ts';
 import type { LinkInfo } from '../run-info.ts';
+import type { Traffic } from '../traffic/traffic.ts';
 import { ipInNetns } from './netns.ts';
 import { listeningPorts } from './ports.ts';
 
@@ -23,6 +24,8 @@ export class Link {
     private readonly docker: Docker,
     private readonly runRef: RunRef,
     private readonly qmp: QmpClient,
+    /** Frames captured on this link: marks, waits, counts and assertions on them. */
+    readonly traffic: Traffic,
     private readonly track: ContainerTracker = () => {},
   ) {}
 

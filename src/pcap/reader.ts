@@ -18,6 +18,12 @@ export interface ReadNewOptions {
    * `TRUNCATED_HEADER` instead of being treated as not yet written. Default false.
    */
   final?: boolean;
+  /**
+   * Upper bound of bytes read by one call, so that a large backlog is read in
+   * parts; a record that does not fit completely is left for the next call.
+   * Default: the whole unread range.
+   */
+  maxBytes?: number;
 }
 
 /**
@@ -76,12 +82,12 @@ export class PcapFileReader {
    * shrank below the offset already read. Raises the fs error when the file does not exist.
    */
   readNew(options: ReadNewOptions = {}): Promise<PcapRecord[]> {
-    const result = this.#queue.then(() => this.#readNewNow(options.final ?? false));
+    const result = this.#queue.then(() => this.#readNewNow(options.final ?? false, options.maxBytes ?? Infinity));
     this.#queue = result.catch(() => undefined);
     return result;
   }
 
-  async #readNewNow(final: boolean): Promise<PcapRecord[]> {
+  async #readNewNow(final: boolean, maxBytes: number): Promise<PcapRecord[]> {
     const handle = await open(this.path, 'r');
     try {
       const { size } = await handle.stat();
@@ -93,9 +99,9 @@ export class PcapFileReader {
             'the writer probably recreated it, so start a new PcapFileReader',
         );
       }
-      // NOTE: the whole unread range is loaded at once, so memory use grows with the
-      // amount written between two reads.
-      const chunk = Buffer.alloc(size - this.#offset);
+      // The unread range is loaded at once up to maxBytes, so without maxBytes
+      // memory use grows with the amount written between two reads.
+      const chunk = Buffer.alloc(Math.min(size - this.#offset, maxBytes));
       const { bytesRead } = await handle.read(chunk, 0, chunk.length, this.#offset);
       return this.#consume(chunk.subarray(0, bytesRead), final);
     } finally {

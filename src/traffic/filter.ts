@@ -1,0 +1,97 @@
+import type { DecodedFrame, DhcpMessage } from '../pcap/layers.ts';
+
+/**
+ * Fields a frame must have to match; every field given must match. Addresses
+ * are compared as the decoder formats them (dotted IPv4, compressed IPv6,
+ * lower-case MAC with colons).
+ */
+export interface FrameFilter {
+  /** A protocol layer the frame contains. */
+  protocol?: 'arp' | 'ipv4' | 'ipv6' | 'icmp' | 'icmp6' | 'tcp' | 'udp' | 'dhcp' | 'dns';
+  /** IP source address, or ARP sender address. */
+  src?: string;
+  /** IP destination address, or ARP target address. */
+  dst?: string;
+  /** Either `src` or `dst`. */
+  host?: string;
+  /** TCP or UDP source port. */
+  srcPort?: number;
+  /** TCP or UDP destination port. */
+  dstPort?: number;
+  /** Either `srcPort` or `dstPort`. */
+  port?: number;
+  /** Ethernet source address. */
+  ethSrc?: string;
+  /** Ethernet destination address. */
+  ethDst?: string;
+  /** ICMP or ICMPv6 type name as tcpdump prints it, e.g. `echo request`. */
+  icmpType?: string;
+  /** TCP flags as tcpdump prints them, e.g. `S` for a SYN without ACK, `S.` for SYN-ACK. */
+  tcpFlags?: string;
+  /** DHCP message type, e.g. `DISCOVER`. */
+  dhcp?: DhcpMessage['messageType'];
+}
+
+/** A filter object or a predicate on decoded frames. */
+export type FrameMatcher = FrameFilter | ((frame: DecodedFrame) => boolean);
+
+function addresses(frame: DecodedFrame): { src?: string; dst?: string } {
+  if (frame.ip) {
+    return { src: frame.ip.src, dst: frame.ip.dst };
+  }
+  if (frame.arp) {
+    return { src: frame.arp.senderIp, dst: frame.arp.targetIp };
+  }
+  return {};
+}
+
+function ports(frame: DecodedFrame): { src?: number; dst?: number } {
+  const transport = frame.tcp ?? frame.udp;
+  return transport ? { src: transport.srcPort, dst: transport.dstPort } : {};
+}
+
+function hasProtocol(frame: DecodedFrame, protocol: NonNullable<FrameFilter['protocol']>): boolean {
+  switch (protocol) {
+    case 'ipv4':
+      return frame.ip?.version === 4;
+    case 'ipv6':
+      return frame.ip?.version === 6;
+    default:
+      return frame[protocol] !== undefined;
+  }
+}
+
+/** Returns true when `frame` matches every field of `filter`. */
+export function matchesFilter(frame: DecodedFrame, filter: FrameFilter): boolean {
+  const address = addresses(frame);
+  const port = ports(frame);
+  const checks: Array<boolean | undefined> = [
+    filter.protocol === undefined || hasProtocol(frame, filter.protocol),
+    filter.src === undefined || address.src === filter.src,
+    filter.dst === undefined || address.dst === filter.dst,
+    filter.host === undefined || address.src === filter.host || address.dst === filter.host,
+    filter.srcPort === undefined || port.src === filter.srcPort,
+    filter.dstPort === undefined || port.dst === filter.dstPort,
+    filter.port === undefined || port.src === filter.port || port.dst === filter.port,
+    filter.ethSrc === undefined || frame.eth?.src === filter.ethSrc.toLowerCase(),
+    filter.ethDst === undefined || frame.eth?.dst === filter.ethDst.toLowerCase(),
+    filter.icmpType === undefined || (frame.icmp ?? frame.icmp6)?.typeName === filter.icmpType,
+    filter.tcpFlags === undefined || frame.tcp?.flagsText === filter.tcpFlags,
+    filter.dhcp === undefined || frame.dhcp?.messageType === filter.dhcp,
+  ];
+  return checks.every(Boolean);
+}
+
+/** Turns a matcher into a predicate. */
+export function toPredicate(matcher: FrameMatcher): (frame: DecodedFrame) => boolean {
+  return typeof matcher === 'function' ? matcher : (frame) => matchesFilter(frame, matcher);
+}
+
+/** Describes a matcher for messages: the filter's fields, or the predicate's name. */
+export function describeMatcher(matcher: FrameMatcher): string {
+  if (typeof matcher === 'function') {
+    return matcher.name ? `predicate ${matcher.name}` : 'the predicate';
+  }
+  const fields = Object.entries(matcher).map(([key, value]) => `${key}: ${JSON.stringify(value)}`);
+  return `{ ${fields.join(', ')} }`;
+}
