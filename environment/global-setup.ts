@@ -1,6 +1,7 @@
-import type { TestProject } from 'vitest/node';
+import type { Reporter, TestProject } from 'vitest/node';
 
 import { startDut, type StartedDut } from '../src/dut.ts';
+import { EvidenceReporter } from '../src/evidence/reporter.ts';
 import { createLogger } from '../src/log.ts';
 import type { RunInfo } from '../src/run-info.ts';
 import { registerExitCleanup } from '../src/exit-cleanup.ts';
@@ -19,6 +20,19 @@ const log = createLogger('vitest');
 let dut: StartedDut | undefined;
 
 /**
+ * Adds the reporter that lists the evidence of failed tests to the running
+ * Vitest, so that users need no reporter line in their config.
+ */
+function addEvidenceReporter(project: TestProject): void {
+  // NOTE: `reporters` is not in Vitest 4.1's public types, but Vitest calls
+  // every reporter in that array for each event.
+  const reporters = (project.vitest as unknown as { reporters?: Reporter[] }).reporters;
+  if (reporters && !reporters.some((reporter) => reporter instanceof EvidenceReporter)) {
+    reporters.push(new EvidenceReporter());
+  }
+}
+
+/**
  * Boots the DUT described by `test.environmentOptions.alpy` once per Vitest
  * run, in the main process, and shares it with every test file.
  */
@@ -28,6 +42,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   dut = await startDut(options, { root: project.config.root });
   project.provide('alpy', dut.info);
   process.env[runEnvVariable] = dut.info.runId;
+  addEvidenceReporter(project);
 
   return async () => {
     const started = dut;
