@@ -1,10 +1,9 @@
 import type { Reporter, TestProject } from 'vitest/node';
 
-import { startDut, type StartedDut } from '../src/dut.ts';
+import { startDut } from '../src/dut.ts';
 import { EvidenceReporter } from '../src/evidence/reporter.ts';
 import { createLogger } from '../src/log.ts';
 import type { RunInfo } from '../src/run-info.ts';
-import { registerExitCleanup } from '../src/exit-cleanup.ts';
 
 declare module 'vitest' {
   interface ProvidedContext {
@@ -17,7 +16,6 @@ declare module 'vitest' {
 export const runEnvVariable = 'ALPY_RUN';
 
 const log = createLogger('vitest');
-let dut: StartedDut | undefined;
 
 /**
  * Adds the reporter that lists the evidence of failed tests to the running
@@ -38,23 +36,14 @@ function addEvidenceReporter(project: TestProject): void {
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const options = project.config.environmentOptions?.alpy;
-  const disarm = registerExitCleanup(() => dut);
-  dut = await startDut(options, { root: project.config.root });
+  const dut = await startDut(options, { root: project.config.root });
   project.provide('alpy', dut.info);
   process.env[runEnvVariable] = dut.info.runId;
   addEvidenceReporter(project);
 
   return async () => {
-    const started = dut;
-    dut = undefined;
-    try {
-      await started?.stop();
-    } finally {
-      disarm();
-    }
-    if (started) {
-      log.info(`pcaps: ${started.info.links.map((link) => link.pcap).join(' ') || '(no links)'}`);
-      log.info(`console log: ${started.info.consoleLog}`);
-    }
+    await dut.stop();
+    log.info(`pcaps: ${dut.info.links.map((link) => link.pcap).join(' ') || '(no links)'}`);
+    log.info(`console log: ${dut.info.consoleLog}`);
   };
 }

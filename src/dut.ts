@@ -14,6 +14,7 @@ import { ConsoleTranscript } from './console/transcript.ts';
 import { connectDocker } from './docker/client.ts';
 import { removeRunContainers, startNode, type NodeContainer } from './docker/containers.ts';
 import { defaultNodeImage, ensureNodeImage } from './docker/node-image.ts';
+import { ConfigError } from './errors.ts';
 import { moveTap } from './link/netns.ts';
 import { createLogger } from './log.ts';
 import { preflight } from './preflight.ts';
@@ -22,6 +23,7 @@ import { QemuProcess } from './qemu/process.ts';
 import { QmpClient } from './qmp/client.ts';
 import { QmpProxy } from './qmp/proxy.ts';
 import type { RunInfo } from './run-info.ts';
+import { RunRegistration, sweepDeadRecords } from './runs/registry.ts';
 import { sweepDeadRuns } from './sweep.ts';
 
 const log = createLogger('dut');
@@ -30,6 +32,8 @@ const log = createLogger('dut');
 export interface StartDutOptions {
   /** Folder that relative paths in the config start from. @default process.cwd() */
   root?: string;
+  /** Run id: 6 lower-case hex digits, part of every name the run creates. @default random */
+  runId?: string;
 }
 
 /**
@@ -58,16 +62,27 @@ export function newRunId(): string {
  */
 export async function startDut(input: unknown, options: StartDutOptions = {}): Promise<StartedDut> {
   const config = await resolveDutConfig(input, options.root ?? process.cwd());
-  const runId = newRunId();
+  const runId = options.runId ?? newRunId();
+  if (!/^[0-9a-f]{6}$/.test(runId)) {
+    throw new ConfigError([`runId: expected 6 lower-case hex digits, got ${JSON.stringify(runId)}`]);
+  }
   const runDir = path.join(config.outputDir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${runId}`);
   const links = planLinks(config, runId, runDir);
   const qemuBinary = await preflight(config, links);
   const docker = await connectDocker();
+  sweepDeadRecords();
   await sweepDeadRuns(docker);
 
   const cleanup = new CleanupStack();
+  const registration = RunRegistration.open(runId);
+  cleanup.defer('run record', () => registration.close());
+  // Vitest ends the process with process.exit() on SIGINT and SIGTERM
+  // without running teardown; only synchronous work runs in 'exit'.
+  const onExit = (): void => registration.releaseNow();
+  process.on('exit', onExit);
+  cleanup.defer('exit handler', () => process.off('exit', onExit));
   try {
-    return await boot(config, { runId, runDir, links, qemuBinary, docker, cleanup });
+    return await boot(config, { runId, runDir, links, qemuBinary, docker, cleanup, registration });
   } catch (error) {
     log.error(`boot of ${config.name} failed; releasing what was created`);
     await cleanup.run();
@@ -82,6 +97,7 @@ interface BootContext {
   qemuBinary: string;
   docker: Docker;
   cleanup: CleanupStack;
+  registration: RunRegistration;
 }
 
 async function boot(config: ResolvedDutConfig, context: BootContext): Promise<StartedDut> {
@@ -92,6 +108,7 @@ async function boot(config: ResolvedDutConfig, context: BootContext): Promise<St
   await mkdir(runDir, { recursive: true });
   // tmp creates the folder with mode 0700, so only this user reaches the sockets.
   const privateDir = await tmpDir({ prefix: `alpy-${runId}-`, unsafeCleanup: true });
+  context.registration.update({ privateDir: privateDir.path });
   cleanup.defer('socket folder', () => privateDir.cleanup());
 
   const nodeImage = await ensureNodeImage(docker, config.nodeImage ?? defaultNodeImage);
@@ -105,8 +122,19 @@ async function boot(config: ResolvedDutConfig, context: BootContext): Promise<St
     pidFile: path.join(privateDir.path, 'qemu.pid'),
   };
   const qemu = QemuProcess.spawn(context.qemuBinary, buildQemuArgs(config, runId, links, paths));
+  context.registration.update({ qemuPid: qemu.pid });
   let qmp: QmpClient | undefined;
-  cleanup.defer('QEMU', () => qemu.stop(qmp));
+  let stopping = false;
+  cleanup.defer('QEMU', () => {
+    stopping = true;
+    return qemu.stop(qmp);
+  });
+  void qemu.exited.then((exit) => {
+    if (!stopping) {
+      const how = exit.signal ? `signal ${exit.signal}` : `exit code ${exit.exitCode}`;
+      log.error(`QEMU of ${config.name} exited on its own (${how}); tests that use the DUT fail from now on`);
+    }
+  });
   await qemu.waitForFile(paths.qmpSocket);
   await qemu.waitForFile(paths.consoleSocket);
   log.info(`QEMU started paused (pid ${qemu.pid})`);

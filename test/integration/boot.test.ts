@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startDut, type StartedDut } from '../../src/dut.ts';
 import { ipInNetns } from '../../src/link/netns.ts';
 import { DutSession } from '../../src/session.ts';
-import { findLeftovers } from '../helpers/leftovers.ts';
+import { nothingLeft, waitForCleanHost } from '../helpers/leftovers.ts';
 import { rabbitConfig } from '../helpers/rabbit.ts';
 
 describe('startDut with Rabbit', () => {
@@ -51,6 +51,6 @@ describe('startDut with Rabbit', () => {
     await dut!.stop();
     await dut!.stop();
     dut = undefined;
-    expect(findLeftovers(runId)).toEqual({ containers: [], taps: [], qemuProcesses: [], tempDirs: [] });
+    expect(await waitForCleanHost(runId)).toEqual(nothingLeft);
   });
 });
