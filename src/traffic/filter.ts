@@ -33,7 +33,7 @@ export interface FrameFilter {
 }
 
 /** A filter object or a predicate on decoded frames. */
-export type FrameMatcher = FrameFilter | ((frame: DecodedFrame) => boolean);
+export type FrameMatcher<F extends DecodedFrame = DecodedFrame> = FrameFilter | ((frame: F) => boolean);
 
 function addresses(frame: DecodedFrame): { src?: string; dst?: string } {
   if (frame.ip) {
@@ -83,12 +83,12 @@ export function matchesFilter(frame: DecodedFrame, filter: FrameFilter): boolean
 }
 
 /** Turns a matcher into a predicate. */
-export function toPredicate(matcher: FrameMatcher): (frame: DecodedFrame) => boolean {
+export function toPredicate<F extends DecodedFrame>(matcher: FrameMatcher<F>): (frame: F) => boolean {
   return typeof matcher === 'function' ? matcher : (frame) => matchesFilter(frame, matcher);
 }
 
 /** Describes a matcher for messages: the filter's fields, or the predicate's name. */
-export function describeMatcher(matcher: FrameMatcher): string {
+export function describeMatcher<F extends DecodedFrame>(matcher: FrameMatcher<F>): string {
   if (typeof matcher === 'function') {
     return matcher.name ? `predicate ${matcher.name}` : 'the predicate';
   }

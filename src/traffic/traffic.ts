@@ -70,15 +70,15 @@ export class Traffic {
   }
 
   /** Returns the frames since a mark that match `matcher`, or all of them without one. */
-  async frames(matcher?: FrameMatcher, options: TrafficQueryOptions = {}): Promise<CapturedFrame[]> {
+  async frames(matcher?: FrameMatcher<CapturedFrame>, options: TrafficQueryOptions = {}): Promise<CapturedFrame[]> {
     const since = this.since(options);
     await this.readNew();
-    const predicate = matcher ? toPredicate(matcher) : () => true;
+    const predicate = matcher ? toPredicate<CapturedFrame>(matcher) : () => true;
     return this.stored.filter((frame) => frame.offset >= since.offset && predicate(frame));
   }
 
   /** Counts the frames since a mark that match `matcher`. */
-  async count(matcher: FrameMatcher, options: TrafficQueryOptions = {}): Promise<number> {
+  async count(matcher: FrameMatcher<CapturedFrame>, options: TrafficQueryOptions = {}): Promise<number> {
     return (await this.frames(matcher, options)).length;
   }
 
@@ -86,7 +86,7 @@ export class Traffic {
    * Waits until `count` frames since a mark match `matcher` and returns them.
    * The timeout error lists what the link carried meanwhile.
    */
-  async waitFor(matcher: FrameMatcher, options: TrafficQueryOptions & { count?: number; timeout?: number } = {}): Promise<CapturedFrame[]> {
+  async waitFor(matcher: FrameMatcher<CapturedFrame>, options: TrafficQueryOptions & { count?: number; timeout?: number } = {}): Promise<CapturedFrame[]> {
     const wanted = options.count ?? 1;
     const timeout = options.timeout ?? 10_000;
     const deadline = Date.now() + timeout;
@@ -110,7 +110,7 @@ export class Traffic {
    * Waits `settle` ms for frames still on their way, then throws when any
    * frame since a mark matches `matcher`, listing those frames.
    */
-  async expectNone(matcher: FrameMatcher, options: TrafficQueryOptions & { settle?: number } = {}): Promise<void> {
+  async expectNone(matcher: FrameMatcher<CapturedFrame>, options: TrafficQueryOptions & { settle?: number } = {}): Promise<void> {
     await sleep(options.settle ?? 500);
     const matched = await this.frames(matcher, options);
     if (matched.length > 0) {

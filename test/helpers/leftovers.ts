@@ -27,27 +27,29 @@ function processesMatching(text: string): string[] {
     });
 }
 
-/** Lists the containers, taps, QEMU and reaper processes, temporary folders and run records of run `runId`. */
-export function findLeftovers(runId: string): Leftovers {
+/**
+ * Lists the containers, taps, QEMU and reaper processes, temporary folders
+ * and run records (in `records`, default the state folder) of run `runId`.
+ */
+export function findLeftovers(runId: string, records = stateDir()): Leftovers {
   const containers = execFileSync('docker', ['ps', '-aq', '--filter', `label=alpy.run=${runId}`], { encoding: 'utf8' })
     .split('\n')
     .filter(Boolean);
   const taps = readdirSync('/sys/class/net').filter((name) => name.startsWith(`alpy${runId}`));
   const processes = [...processesMatching(`process=alpy-${runId}`), ...processesMatching(`${runId}.run`)];
   const tempDirs = readdirSync(os.tmpdir()).filter((name) => name.startsWith(`alpy-${runId}-`));
-  const records = readdirSync(stateDir()).filter((name) => name === `${runId}.run`);
-  return { containers, taps, processes, tempDirs, records };
+  return { containers, taps, processes, tempDirs, records: readdirSync(records).filter((name) => name === `${runId}.run`) };
 }
 
 export const nothingLeft: Leftovers = { containers: [], taps: [], processes: [], tempDirs: [], records: [] };
 
 /** Polls until run `runId` left nothing or `timeout` ms passed, and returns what is left. */
-export async function waitForCleanHost(runId: string, timeout = 15_000): Promise<Leftovers> {
+export async function waitForCleanHost(runId: string, timeout = 15_000, records = stateDir()): Promise<Leftovers> {
   const deadline = Date.now() + timeout;
-  let left = findLeftovers(runId);
+  let left = findLeftovers(runId, records);
   while (Date.now() < deadline && JSON.stringify(left) !== JSON.stringify(nothingLeft)) {
     await sleep(250);
-    left = findLeftovers(runId);
+    left = findLeftovers(runId, records);
   }
   return left;
 }
