@@ -1,5 +1,7 @@
 import { constants } from 'node:fs';
-import { access } from 'node:fs/promises';
+import { access, mkdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 
 import type { ResolvedDutConfig } from './config.ts';
 import { PrerequisiteError } from './errors.ts';
@@ -31,6 +33,15 @@ export async function preflight(config: ResolvedDutConfig, links: LinkPlan[]): P
       );
     }
   }
+  checkSocketPathLength();
+  try {
+    await mkdir(config.outputDir, { recursive: true });
+    await access(config.outputDir, constants.W_OK);
+  } catch (error) {
+    throw new PrerequisiteError(
+      `outputDir ${config.outputDir} cannot be created or written (${(error as NodeJS.ErrnoException).code}); choose a writable folder`,
+    );
+  }
   for (const link of links) {
     try {
       await access(`/sys/class/net/${link.tap}`);
@@ -42,4 +53,19 @@ export async function preflight(config: ResolvedDutConfig, links: LinkPlan[]): P
     );
   }
   return qemu;
+}
+
+/** Longest unix socket path Linux accepts: sun_path holds 108 bytes with the terminating NUL. */
+const maxSocketPath = 107;
+
+/** Checks that the sockets alpy creates in the temp dir fit in a unix socket address. */
+function checkSocketPathLength(): void {
+  // The longest socket path: <tmp>/alpy-<run id>--<pid>-<12 random>/console-mux.sock,
+  // as tmp-promise 3 names folders, with the largest Linux pid.
+  const longest = path.join(os.tmpdir(), 'alpy-000000--4194304-XXXXXXXXXXXX', 'console-mux.sock');
+  if (Buffer.byteLength(longest) > maxSocketPath) {
+    throw new PrerequisiteError(
+      `The temp folder ${os.tmpdir()} is too long for unix socket paths (${Buffer.byteLength(longest)} of at most ${maxSocketPath} bytes); set TMPDIR to a shorter folder`,
+    );
+  }
 }

@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 
 import { expect, test } from 'alpy/fixtures';
 
@@ -19,6 +20,18 @@ test(`lifecycle ${mode}`, async ({ link, dut }) => {
       throw new Error('deliberate uncaught error');
     }, 10);
     await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  if (mode === 'parallel') {
+    // Waits until every run of the group reached this point, so they overlap.
+    const barrier = process.env.LIFECYCLE_BARRIER!;
+    writeFileSync(path.join(barrier, dut.info.runId), '');
+    while (readdirSync(barrier).length < Number(process.env.LIFECYCLE_PEERS)) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const client = await link(0).run('rabbit-tools:latest', 'curl -sS --max-time 5 -o /dev/null -w "%{http_code}" http://198.18.0.2/');
+    expect(await client.wait()).toBe(0);
+    expect((await client.logs()).stdout).toBe('404');
+    expect(existsSync(dut.info.runDir)).toBe(true);
   }
   if (mode === 'hang') {
     // The lifecycle test sends a signal once this file exists.
