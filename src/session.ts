@@ -70,6 +70,32 @@ export class DutSession {
     return traffic;
   }
 
+  /**
+   * Resets the DUT like its reset button (QMP `system_reset`) and waits for
+   * QEMU's RESET event. The guest reboots; wait on the console for its prompt.
+   */
+  async reset(timeout = 10_000): Promise<void> {
+    const reset = this.qmp.waitForEvent('RESET', { timeout });
+    await this.qmp.execute('system_reset');
+    await reset;
+  }
+
+  /**
+   * Presses the DUT's power button (ACPI, QMP `system_powerdown`) and waits
+   * until the guest shuts down. QEMU then exits, so the rest of the run has
+   * no DUT; use it in the last test of a run or with a DUT of its own.
+   */
+  async powerdown(timeout = 60_000): Promise<void> {
+    const shutdown = this.qmp.waitForEvent('SHUTDOWN', { timeout });
+    await this.qmp.execute('system_powerdown');
+    await shutdown;
+  }
+
+  /** QEMU's run state of the DUT, e.g. `running` or `paused`. */
+  async status(): Promise<string> {
+    return (await this.qmp.execute('query-status')).status;
+  }
+
   /** Closes the console and QMP connections. Safe to call twice. */
   close(): void {
     this.console.close();

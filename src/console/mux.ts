@@ -2,6 +2,7 @@ import net from 'node:net';
 import { Duplex } from 'node:stream';
 
 import { createLogger } from '../log.ts';
+import { escapeBytes } from './escape.ts';
 import type { ConsoleTranscript } from './transcript.ts';
 
 const log = createLogger('console');
@@ -26,6 +27,7 @@ export class ConsoleMux {
   ) {
     upstream.on('data', (chunk: Buffer) => {
       transcript.record('<', chunk);
+      log.debug(`< ${escapeBytes(chunk)}`);
       for (const client of this.clients) {
         client.push(chunk);
       }
@@ -57,6 +59,7 @@ export class ConsoleMux {
       read() {},
       write: (chunk: Buffer, _encoding, callback) => {
         this.transcript.record('>', chunk, source);
+        log.debug(`> ${source} ${escapeBytes(chunk)}`);
         this.upstream.write(chunk, callback);
       },
       destroy: (error, callback) => {

@@ -3,6 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { AlpyError, lastLines } from '../errors.ts';
 import type { Console, Pattern } from './console.ts';
 
+/** Longest line a Linux tty in canonical mode accepts: its line buffer holds 4096 bytes with the newline. */
+const maxLineBytes = 4095;
+
 /** Result of a command run on the DUT's shell. */
 export interface ShellResult {
   command: string;
@@ -45,7 +48,12 @@ export class Shell {
     this.timeout = options.timeout ?? 60_000;
   }
 
-  /** Runs `command` and returns its exit code and output; a non-zero exit code is not an error. */
+  /**
+   * Runs `command` in the logged-in shell itself, so `cd` and variables
+   * persist, and returns its exit code and output; a non-zero exit code is
+   * not an error. `exit` would end the login session: run such commands in
+   * a subshell, `( ... )`.
+   */
   async run(command: string, options: { timeout?: number } = {}): Promise<ShellResult> {
     if (command.includes('\n')) {
       throw new AlpyError(`Shell.run takes one line; upload a script with Shell.upload to run several: ${JSON.stringify(command)}`);
@@ -78,6 +86,12 @@ export class Shell {
   async upload(path: string, content: string, options: { mode?: string; timeout?: number } = {}): Promise<void> {
     const delimiter = `ALPY_EOF_${randomBytes(6).toString('hex')}`;
     const body = content.endsWith('\n') ? content : `${content}\n`;
+    const longest = Math.max(...body.split('\n').map((line) => Buffer.byteLength(line)));
+    if (longest > maxLineBytes) {
+      throw new AlpyError(
+        `Cannot upload ${path}: a line has ${longest} bytes, but a terminal line in canonical mode holds at most ${maxLineBytes}; split the line or upload the data encoded (for example base64) in shorter lines`,
+      );
+    }
     const quotedPath = `'${path.replaceAll("'", `'\\''`)}'`;
     await this.console.sendLine(`cat > ${quotedPath} <<'${delimiter}'`);
     for (const line of body.slice(0, -1).split('\n')) {

@@ -13,6 +13,9 @@ test(`lifecycle ${mode}`, async ({ link, dut }) => {
   expect(await server.isRunning()).toBe(true);
 
   if (mode === 'fail') {
+    // Rabbit's NIC is down, so the ping fails, but its ARP requests are captured.
+    const ping = await link(0).run('rabbit-tools:latest', 'ping -c 1 -W 1 198.18.0.1');
+    await ping.wait();
     expect(dut.info.links.length, 'deliberate failure').toBe(99);
   }
   if (mode === 'throw') {
