@@ -1,4 +1,7 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+import Docker from 'dockerode';
 
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -41,6 +44,44 @@ describe('startDut with Rabbit', () => {
       await session.console.expect('rabbit login: ');
       const status = await session.qmp.execute('query-status');
       expect(status).toMatchObject({ running: true, status: 'running' });
+    } finally {
+      session.close();
+    }
+  });
+
+  it('keeps sockets private and listens on no TCP port', async () => {
+    const folder = path.dirname(dut!.info.qmpSocket);
+    expect(statSync(folder).mode & 0o777).toBe(0o700);
+    const pid = dut!.qemu.pid!;
+    const socketInodes = readdirSync(`/proc/${pid}/fd`)
+      .map((fd) => readlinkSync(`/proc/${pid}/fd/${fd}`))
+      .filter((target) => target.startsWith('socket:['))
+      .map((target) => target.slice(8, -1));
+    expect(socketInodes.length).toBeGreaterThan(0);
+    for (const table of ['tcp', 'tcp6', 'udp', 'udp6']) {
+      const inodes = readFileSync(`/proc/${pid}/net/${table}`, 'utf8')
+        .split('\n')
+        .slice(1)
+        .map((line) => line.trim().split(/\s+/)[9]);
+      expect(socketInodes.filter((inode) => inodes.includes(inode)), `QEMU sockets in /proc/net/${table}`).toEqual([]);
+    }
+  });
+
+  it('runs node containers without privileges or network', async () => {
+    const docker = new Docker();
+    for (const link of dut!.info.links) {
+      const { HostConfig } = await docker.getContainer(link.node.id).inspect();
+      expect(HostConfig.Privileged).toBe(false);
+      expect(HostConfig.NetworkMode).toBe('none');
+      expect(HostConfig.CapDrop).toEqual(['ALL']);
+    }
+    const session = await DutSession.connect(dut!.info);
+    try {
+      const app = await session.link(0).run('rabbit-tools:latest', 'sleep 30');
+      const { HostConfig } = await docker.getContainer(app.id).inspect();
+      expect(HostConfig.Privileged).toBe(false);
+      expect(HostConfig.NetworkMode).toBe(`container:${dut!.info.links[0]!.node.id}`);
+      await app.remove();
     } finally {
       session.close();
     }
