@@ -55,7 +55,7 @@ export async function preflight(config: ResolvedDutConfig, links: LinkPlan[]): P
   return qemu;
 }
 
-/** Longest unix socket path Linux accepts: sun_path holds 108 bytes with the terminating NUL. */
+/** Longest unix socket path Linux accepts: sun_path has room for 108 bytes with the terminating NUL. */
 const maxSocketPath = 107;
 
 /** Checks that the sockets alpy creates in the temp dir fit in a unix socket address. */

@@ -3,14 +3,14 @@ import { randomBytes } from 'node:crypto';
 import { AlpyError, lastLines } from '../errors.ts';
 import type { Console, Pattern } from './console.ts';
 
-/** Longest line a Linux tty in canonical mode accepts: its line buffer holds 4096 bytes with the newline. */
+/** Longest line a Linux tty in canonical mode accepts: its line buffer has 4096 bytes with the newline. */
 const maxLineBytes = 4095;
 
 /** Result of a command run on the DUT's shell. */
 export interface ShellResult {
   command: string;
   exitCode: number;
-  /** What the command printed, stdout and stderr together, with CRLF turned into LF. */
+  /** Output of the command, stdout and stderr together, with CRLF turned into LF. */
   output: string;
 }
 
@@ -49,10 +49,10 @@ export class Shell {
   }
 
   /**
-   * Runs `command` in the logged-in shell itself, so `cd` and variables
-   * persist, and returns its exit code and output; a non-zero exit code is
-   * not an error. `exit` would end the login session: run such commands in
-   * a subshell, `( ... )`.
+   * Runs `command` in the logged-in shell itself and returns its exit code
+   * and output. A non-zero exit code is not an error. Because the command
+   * runs in the login shell, `cd` and variables persist, and `exit` would end
+   * the session, so run such commands in a subshell, `( ... )`.
    */
   async run(command: string, options: { timeout?: number } = {}): Promise<ShellResult> {
     if (command.includes('\n')) {

@@ -40,8 +40,8 @@ const pollInterval = 50;
  * Frames of one link's capture, read from the pcap file as QEMU writes it.
  *
  * Frames older than the retention mark are dropped, so a long run does not
- * keep every frame in memory; the test fixtures move it to the start of
- * each test.
+ * keep every frame in memory. The test fixtures move that mark to the start
+ * of each test.
  */
 export class Traffic {
   private readonly reader: PcapFileReader;
@@ -87,18 +87,18 @@ export class Traffic {
    * The timeout error lists what the link carried meanwhile.
    */
   async waitFor(matcher: FrameMatcher<CapturedFrame>, options: TrafficQueryOptions & { count?: number; timeout?: number } = {}): Promise<CapturedFrame[]> {
-    const wanted = options.count ?? 1;
+    const expected = options.count ?? 1;
     const timeout = options.timeout ?? 10_000;
     const deadline = Date.now() + timeout;
     for (;;) {
       const matched = await this.frames(matcher, options);
-      if (matched.length >= wanted) {
+      if (matched.length >= expected) {
         return matched;
       }
       if (Date.now() >= deadline) {
         const seen = await this.frames(undefined, options);
         throw new TimeoutError(
-          `Timed out after ${timeout} ms waiting for ${wanted} frames matching ${describeMatcher(matcher)} on ${this.name}; ` +
+          `Timed out after ${timeout} ms waiting for ${expected} frames matching ${describeMatcher(matcher)} on ${this.name}; ` +
             `${matched.length} matched. Frames seen:\n${formatFrameList(seen)}`,
         );
       }
