@@ -41,7 +41,7 @@ for (let run = 1; run <= runs; run++) {
   if (run === 1) {
     // The first run opens descriptors that live as long as the process (the
     // Docker client's socket), so descriptors count from after it.
-    before = { ...before, openFiles: hostSnapshot().openFiles };
+    before = { ...before, openFiles: hostSnapshot().openFiles ?? 0 };
   }
   process.stdout.write(`\rsoak: ${run}/${runs} runs, ${leaks.length} leaked`);
 }

@@ -10,7 +10,7 @@ const log = createLogger('console');
 /**
  * Shares QEMU's serial console among several readers and writers.
  *
- * QEMU's console socket accepts one client at a time. The mux holds that
+ * QEMU's console socket accepts one client at a time. The mux keeps that
  * connection for the whole run, records every byte in the transcript, sends
  * the DUT's output to every attached client, and forwards their input. Test
  * files in Vitest workers attach through the mux's own unix socket; code in

@@ -35,7 +35,7 @@ it('attaches captures and console log to a failed test', async () => {
     expect(file).toMatch(/\/failed\/lifecycle\.test\.ts\/lifecycle-fail\//);
   }
   const link0 = listed.find(([name]) => name === 'link0.pcap')![1];
-  // The slice is a valid pcap on its own: tcpdump reads it, and it holds the failed test's ping.
+  // The slice is a valid pcap on its own: tcpdump reads it, and it contains the failed test's ping.
   const { records } = await readPcapFile(link0);
   expect(records.length).toBeGreaterThan(0);
   const tcpdump = execFileSync('tcpdump', ['-n', '-r', link0], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
