@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -91,7 +91,10 @@ export class RunRegistration {
     if (privateDir !== undefined) {
       lines.push(`PRIVATE_DIR=${privateDir}`);
     }
-    writeFileSync(this.path, `${lines.join('\n')}\n`, { mode: 0o600 });
+    // Write and rename, so that a sweep by another run never reads half a record.
+    const partial = `${this.path}.partial`;
+    writeFileSync(partial, `${lines.join('\n')}\n`, { mode: 0o600 });
+    renameSync(partial, this.path);
   }
 }
 
