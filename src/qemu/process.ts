@@ -132,7 +132,11 @@ export class QemuProcess {
       log.debug(`asking QEMU (pid ${this.pid}) to quit over QMP`);
       await qmp.execute('quit', undefined, { timeout }).catch((error: Error) => log.debug(`quit: ${error.message}`));
       if (await this.waitForExit(timeout)) {
-        return this.exitInfo!;
+        const exit = this.exitInfo!;
+        if (exit.exitCode !== 0) {
+          log.warn(`QEMU (pid ${this.pid}) exited with ${exit.signal ?? `code ${exit.exitCode}`} after quit; its error output:\n${lastLines(this.stderr)}`);
+        }
+        return exit;
       }
     }
     for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
