@@ -103,7 +103,7 @@ interface BootContext {
 async function boot(config: ResolvedDutConfig, context: BootContext): Promise<StartedDut> {
   const { runId, runDir, links, docker, cleanup } = context;
   const run = { runId, ownerPid: process.pid };
-  log.info(`starting run ${runId}: DUT ${config.name} with ${links.length} links, accelerator ${config.accel}${accelNote(config)}`);
+  log.info(`starting run ${runId}: DUT ${config.name} with ${plural(links.length, 'link')}, accelerator ${config.accel}${accelNote(config)}`);
 
   await mkdir(runDir, { recursive: true });
   // tmp creates the folder with mode 0700, so only this user reaches the sockets.
@@ -114,7 +114,7 @@ async function boot(config: ResolvedDutConfig, context: BootContext): Promise<St
   const nodeImage = await ensureNodeImage(docker, config.nodeImage ?? defaultNodeImage);
   cleanup.defer('containers', () => removeRunContainers(docker, runId));
   const nodes = await Promise.all(links.map((link) => startNode(docker, run, link.index, nodeImage)));
-  log.info(`started ${nodes.length} node containers`);
+  log.info(`started ${plural(nodes.length, 'node container')}`);
 
   const paths = {
     qmpSocket: path.join(privateDir.path, 'qmp.sock'),
@@ -146,7 +146,7 @@ async function boot(config: ResolvedDutConfig, context: BootContext): Promise<St
   cleanup.defer('console mux', () => mux.close());
 
   await Promise.all(links.map((link, index) => moveTap(link.tap, nodes[index]!.pid)));
-  log.info(`wired ${links.length} links`);
+  log.info(`wired ${plural(links.length, 'link')}`);
 
   const bootConsole = new Console(mux.attach('boot'), { name: `${config.name} console` });
   await qmp.execute('cont');
@@ -204,6 +204,10 @@ async function releaseRun(config: ResolvedDutConfig, info: RunInfo, cleanup: Cle
   if (errors.length > 0) {
     throw new AggregateError(errors, `Releasing run ${info.runId} of ${config.name} failed in ${errors.length} steps`);
   }
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 function accelNote(config: ResolvedDutConfig): string {

@@ -5,6 +5,7 @@ import type Docker from 'dockerode';
 
 import { AlpyError, DockerError, lastLines, TimeoutError } from '../errors.ts';
 import { createLogger } from '../log.ts';
+import { timedOut, withTimeout } from '../timeout.ts';
 import { demuxBuffer, type Output } from './streams.ts';
 
 const log = createLogger('docker');
@@ -90,8 +91,7 @@ export class AppContainer {
       stream.on('close', resolve);
       stream.on('error', reject);
     });
-    const finished = await Promise.race([ended.then(() => true), sleep(timeout).then(() => false)]);
-    if (!finished) {
+    if ((await withTimeout(ended, timeout)) === timedOut) {
       stream.destroy();
       throw new TimeoutError(`Command ${JSON.stringify(argv)} in container ${this.name} did not finish within ${timeout} ms`);
     }
@@ -119,8 +119,8 @@ export class AppContainer {
   /** Waits until the main process exits and returns its exit code. */
   async wait(options: { timeout?: number } = {}): Promise<number> {
     const timeout = options.timeout ?? 60_000;
-    const result = await Promise.race([this.container.wait() as Promise<{ StatusCode: number }>, sleep(timeout).then(() => undefined)]);
-    if (result === undefined) {
+    const result = await withTimeout(this.container.wait() as Promise<{ StatusCode: number }>, timeout);
+    if (result === timedOut) {
       const { stdout, stderr } = await this.logs();
       throw new TimeoutError(
         `Container ${this.name} (${this.image}) did not exit within ${timeout} ms. Last output:\n${lastLines(stdout + stderr)}`,

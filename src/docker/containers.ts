@@ -70,6 +70,12 @@ export interface RunOptions {
   labels?: Record<string, string>;
   /** Bind mounts, `host-path:container-path[:ro]`. */
   binds?: string[];
+  /**
+   * Run Docker's init as PID 1, which forwards signals and reaps zombies. Without
+   * it the command itself is PID 1 and ignores signals it has no handler for,
+   * as with `docker run`. @default false
+   */
+  init?: boolean;
 }
 
 let counter = 0;
@@ -101,7 +107,7 @@ export async function startApp(
       User: options.user,
       WorkingDir: options.workdir,
       Labels: { ...options.labels, ...runLabels(run, 'app', link) },
-      HostConfig: { NetworkMode: `container:${node.id}`, CapAdd: options.capAdd, Binds: options.binds },
+      HostConfig: { NetworkMode: `container:${node.id}`, CapAdd: options.capAdd, Binds: options.binds, Init: options.init },
     });
   } catch (error) {
     throw new DockerError(`Cannot create app container ${name} from ${image} on link ${link}: ${(error as Error).message}`, {

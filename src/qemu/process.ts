@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { execa, type ResultPromise } from 'execa';
 
 import { PrerequisiteError, QemuExitedError, lastLines } from '../errors.ts';
+import { withTimeout } from '../timeout.ts';
 import { createLogger } from '../log.ts';
 import type { QmpClient } from '../qmp/client.ts';
 
@@ -150,7 +151,7 @@ export class QemuProcess {
   }
 
   private async waitForExit(timeout: number): Promise<boolean> {
-    await Promise.race([this.exited, sleep(timeout)]);
+    await withTimeout(this.exited, timeout);
     return this.exitInfo !== undefined;
   }
 }
