@@ -17,3 +17,4 @@ export { login, type LoginOptions } from './console/login.ts';
 export * from './pcap/index.ts';
 export { Traffic, TrafficAssertionError, type Mark, type CapturedFrame, type TrafficQueryOptions } from './traffic/traffic.ts';
 export { matchesFilter, describeMatcher, type FrameFilter, type FrameMatcher } from './traffic/filter.ts';
+export { matchFilter, FilterError } from './traffic/bpf.ts';

@@ -32,8 +32,12 @@ export interface FrameFilter {
   dhcp?: DhcpMessage['messageType'];
 }
 
-/** A filter object or a predicate on decoded frames. */
-export type FrameMatcher<F extends DecodedFrame = DecodedFrame> = FrameFilter | ((frame: F) => boolean);
+/**
+ * A filter object, a predicate on decoded frames, or a pcap-filter
+ * expression as tcpdump takes it (`'tcp port 80 and host 198.18.1.2'`),
+ * which tcpdump evaluates.
+ */
+export type FrameMatcher<F extends DecodedFrame = DecodedFrame> = FrameFilter | ((frame: F) => boolean) | string;
 
 function addresses(frame: DecodedFrame): { src?: string; dst?: string } {
   if (frame.ip) {
@@ -82,13 +86,16 @@ export function matchesFilter(frame: DecodedFrame, filter: FrameFilter): boolean
   return checks.every(Boolean);
 }
 
-/** Turns a matcher into a predicate. */
-export function toPredicate<F extends DecodedFrame>(matcher: FrameMatcher<F>): (frame: F) => boolean {
+/** Turns a filter object or a predicate into a predicate. */
+export function toPredicate<F extends DecodedFrame>(matcher: FrameFilter | ((frame: F) => boolean)): (frame: F) => boolean {
   return typeof matcher === 'function' ? matcher : (frame) => matchesFilter(frame, matcher);
 }
 
 /** Describes a matcher for messages: the filter's fields, or the predicate's name. */
 export function describeMatcher<F extends DecodedFrame>(matcher: FrameMatcher<F>): string {
+  if (typeof matcher === 'string') {
+    return `filter ${JSON.stringify(matcher)}`;
+  }
   if (typeof matcher === 'function') {
     return matcher.name ? `predicate ${matcher.name}` : 'the predicate';
   }

@@ -7,6 +7,7 @@ import { decodeRecord } from '../pcap/decode.ts';
 import type { DecodedFrame } from '../pcap/layers.ts';
 import { PcapFileReader } from '../pcap/reader.ts';
 import { formatFrameList, summarizeFrame } from '../pcap/summary.ts';
+import { matchFilter } from './bpf.ts';
 import { describeMatcher, toPredicate, type FrameMatcher } from './filter.ts';
 
 /** A point in a link's capture: frames written after it are "since" the mark. */
@@ -73,8 +74,12 @@ export class Traffic {
   async frames(matcher?: FrameMatcher<CapturedFrame>, options: TrafficQueryOptions = {}): Promise<CapturedFrame[]> {
     const since = this.since(options);
     await this.readNew();
-    const predicate = matcher ? toPredicate<CapturedFrame>(matcher) : () => true;
-    return this.stored.filter((frame) => frame.offset >= since.offset && predicate(frame));
+    const recent = this.stored.filter((frame) => frame.offset >= since.offset);
+    if (typeof matcher === 'string') {
+      const offsets = await matchFilter(this.pcap, since.offset, matcher);
+      return recent.filter((frame) => offsets.has(frame.offset));
+    }
+    return matcher ? recent.filter(toPredicate<CapturedFrame>(matcher)) : recent;
   }
 
   /** Counts the frames since a mark that match `matcher`. */
