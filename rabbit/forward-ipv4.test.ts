@@ -1,12 +1,13 @@
 import { expect, test } from 'alpy/fixtures';
 
-import { addresses, addressScript, configureHost, rabbitShell, runScript, startWebServer, toolsImage } from './carrot/index.ts';
+import { addresses, addressScript, configureHost, rabbitShell, resetRabbit, runScript, startWebServer, toolsImage } from './carrot/index.ts';
 
 const client = addresses(0);
 const server = addresses(1);
 
 test('forwards IPv4 between link 0 and link 1', async ({ dut, link }) => {
   const shell = await rabbitShell(dut);
+  await resetRabbit(shell, dut.info.links.length);
   await runScript(shell, '/tmp/forward.sh', addressScript([0, 1], { forwarding: true }));
   await configureHost(link(0));
   await configureHost(link(1));
@@ -35,6 +36,7 @@ test('forwards IPv4 between link 0 and link 1', async ({ dut, link }) => {
 
 test('does not forward with forwarding off', async ({ dut, link }) => {
   const shell = await rabbitShell(dut);
+  await resetRabbit(shell, dut.info.links.length);
   await runScript(shell, '/tmp/forward.sh', addressScript([0, 1], { forwarding: false }));
   await configureHost(link(0));
   await configureHost(link(1));
