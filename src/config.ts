@@ -123,13 +123,13 @@ function checkString(problems: Problems, config: Record<string, unknown>, key: s
   return value;
 }
 
-function checkInteger(problems: Problems, config: Record<string, unknown>, key: string, min: number, max: number): number | undefined {
+function checkInteger(problems: Problems, config: Record<string, unknown>, key: string, min: number, max: number, prefix = ''): number | undefined {
   const value = config[key];
   if (value === undefined) {
     return undefined;
   }
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    problems.push(`${key}: expected an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
+    problems.push(`${prefix}${key}: expected an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
     return undefined;
   }
   return value;
@@ -157,10 +157,29 @@ function checkObject(problems: Problems, config: Record<string, unknown>, key: s
   }
   for (const inner of Object.keys(value)) {
     if (!keys.includes(inner)) {
-      problems.push(`${key}.${inner}: unknown key; known keys are ${keys.join(', ')}`);
+      problems.push(`${key}.${inner}: unknown key${suggestion(inner, keys)}; known keys are ${keys.join(', ')}`);
     }
   }
   return value as Record<string, unknown>;
+}
+
+/** Returns ` (did you mean X?)` when a known key is one or two edits away from `key`. */
+function suggestion(key: string, known: string[]): string {
+  const close = known.find((candidate) => editDistance(key.toLowerCase(), candidate.toLowerCase()) <= 2);
+  return close ? ` (did you mean ${close}?)` : '';
+}
+
+/** Levenshtein distance: insertions, deletions and substitutions turning `a` into `b`. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
 }
 
 /**
@@ -178,7 +197,7 @@ export async function resolveDutConfig(input: unknown, root: string): Promise<Re
   const config = input as Record<string, unknown>;
   for (const key of Object.keys(config)) {
     if (!knownKeys.has(key)) {
-      problems.push(`${key}: unknown key; known keys are ${[...knownKeys].join(', ')}`);
+      problems.push(`${key}: unknown key${suggestion(key, [...knownKeys])}; known keys are ${[...knownKeys].join(', ')}`);
     }
   }
 
@@ -218,14 +237,14 @@ export async function resolveDutConfig(input: unknown, root: string): Promise<Re
   if (boot.expect !== undefined && !(typeof boot.expect === 'string' && boot.expect !== '') && !(boot.expect instanceof RegExp)) {
     problems.push(`boot.expect: expected a non-empty string or a RegExp, got ${JSON.stringify(boot.expect)}`);
   }
-  const bootTimeout = checkInteger(problems, boot, 'timeout', 1, 24 * 3600 * 1000);
+  const bootTimeout = checkInteger(problems, boot, 'timeout', 1, 24 * 3600 * 1000, 'boot.');
   const capture = checkObject(problems, config, 'capture', ['snaplen']);
-  const snaplen = checkInteger(problems, capture, 'snaplen', 0, 262144);
+  const snaplen = checkInteger(problems, capture, 'snaplen', 0, 262144, 'capture.');
 
   if (kernel === undefined && disk === undefined && config.kernel === undefined && config.disk === undefined) {
     problems.push('kernel or disk: missing; set kernel (with optional initrd and append) or disk, or both');
   }
-  if (kernel === undefined && (config.initrd !== undefined || config.append !== undefined)) {
+  if (config.kernel === undefined && (config.initrd !== undefined || config.append !== undefined)) {
     problems.push('initrd and append: need kernel; QEMU passes them only together with -kernel');
   }
   await checkReadable(problems, { kernel, initrd, disk });

@@ -36,7 +36,7 @@ export async function preflight(config: ResolvedDutConfig, links: LinkPlan[]): P
   }
   checkSocketPathLength();
   try {
-    await mkdir(config.outputDir, { recursive: true });
+    await makeDirectory(config.outputDir);
     await access(config.outputDir, constants.W_OK);
   } catch (error) {
     throw new PrerequisiteError(
@@ -68,5 +68,28 @@ function checkSocketPathLength(): void {
     throw new PrerequisiteError(
       `The temp folder ${os.tmpdir()} is too long for unix socket paths (${Buffer.byteLength(longest)} of at most ${maxSocketPath} bytes); set TMPDIR to a shorter folder`,
     );
+  }
+}
+
+/**
+ * Creates `dir` and its missing parents, one level at a time. Node 20's
+ * `mkdir(dir, { recursive: true })` loops forever under /proc, where mkdir
+ * fails with ENOENT although the parent exists.
+ */
+async function makeDirectory(dir: string): Promise<void> {
+  const parent = path.dirname(dir);
+  if (parent !== dir) {
+    try {
+      await access(parent);
+    } catch {
+      await makeDirectory(parent);
+    }
+  }
+  try {
+    await mkdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+      throw error;
+    }
   }
 }

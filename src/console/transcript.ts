@@ -18,6 +18,7 @@ export class ConsoleTranscript {
   private readonly textFd: number;
   private line = '';
   private lineLabel = '';
+  private lineStarted = new Date();
   private closed = false;
 
   constructor(
@@ -44,12 +45,12 @@ export class ConsoleTranscript {
     let start = 0;
     for (let index = 0; index < data.length; index++) {
       if (data[index] === 0x0a) {
-        this.line += escapeBytes(data.subarray(start, index + 1));
+        this.append(data.subarray(start, index + 1));
         this.flush();
         start = index + 1;
       }
     }
-    this.line += escapeBytes(data.subarray(start));
+    this.append(data.subarray(start));
   }
 
   /** Writes the unfinished line and closes both files. Safe to call twice. */
@@ -63,11 +64,23 @@ export class ConsoleTranscript {
     this.closed = true;
   }
 
+  // A record carries the time its first byte arrived, not the time it was
+  // written, which for a prompt is only when the next input comes.
+  private append(bytes: Uint8Array): void {
+    if (bytes.length === 0) {
+      return;
+    }
+    if (this.line === '') {
+      this.lineStarted = new Date();
+    }
+    this.line += escapeBytes(bytes);
+  }
+
   private flush(): void {
     if (this.line === '') {
       return;
     }
-    fs.writeSync(this.textFd, `${new Date().toISOString()} ${this.lineLabel} ${this.line}\n`);
+    fs.writeSync(this.textFd, `${this.lineStarted.toISOString()} ${this.lineLabel} ${this.line}\n`);
     this.line = '';
   }
 }

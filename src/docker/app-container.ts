@@ -27,10 +27,21 @@ export class ExecError extends AlpyError {
     readonly result: ExecResult,
   ) {
     super(
-      `Command ${JSON.stringify(result.command)} in container ${container} exited with code ${result.exitCode}.\n` +
+      `Command ${JSON.stringify(result.command)} in container ${container} exited with code ${result.exitCode}${exitHint(result.exitCode)}.\n` +
         `stdout:\n${lastLines(result.stdout)}\nstderr:\n${lastLines(result.stderr)}`,
     );
   }
+}
+
+/** Explains the exit codes a shell and Docker give when a command could not run at all. */
+function exitHint(exitCode: number): string {
+  if (exitCode === 127) {
+    return ' (command not found in the image)';
+  }
+  if (exitCode === 126) {
+    return ' (command found but not executable, or Docker could not start it)';
+  }
+  return '';
 }
 
 /** Options of `AppContainer.exec`. */
@@ -63,6 +74,8 @@ export class AppContainer {
     readonly name: string,
     readonly image: string,
     readonly link: number,
+    /** The command the container runs, for messages; undefined for the image's default. */
+    readonly command?: string[],
   ) {}
 
   private get container(): Docker.Container {
@@ -134,7 +147,7 @@ export class AppContainer {
     const exitCode = await this.wait(options);
     const output = await this.logs();
     if (exitCode !== 0) {
-      throw new ExecError(this.name, { command: [], exitCode, ...output, duration: 0 });
+      throw new ExecError(this.name, { command: this.command ?? ['(image default)'], exitCode, ...output, duration: 0 });
     }
     return output;
   }

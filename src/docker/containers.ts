@@ -127,7 +127,7 @@ export async function startApp(
     });
   }
   log.debug(`started app container ${name} (${image}) on link ${link}`);
-  return new AppContainer(docker, container.id, name, image, link);
+  return new AppContainer(docker, container.id, name, image, link, cmd);
 }
 
 /** Removes every container of run `runId` with `role`, or of any role. Returns how many were removed. */

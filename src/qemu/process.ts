@@ -47,10 +47,18 @@ export class QemuProcess {
     readonly args: string[],
   ) {
     subprocess.stderr?.setEncoding('utf8');
+    let partialLine = '';
     subprocess.stderr?.on('data', (chunk: string) => {
       this.stderr = (this.stderr + chunk).slice(-stderrLimit);
-      for (const line of chunk.split('\n').filter((text) => text.trim() !== '')) {
+      const lines = (partialLine + chunk).split('\n');
+      partialLine = lines.pop() ?? '';
+      for (const line of lines.filter((text) => text.trim() !== '')) {
         log.warn(`stderr: ${line}`);
+      }
+    });
+    subprocess.stderr?.on('end', () => {
+      if (partialLine.trim() !== '') {
+        log.warn(`stderr: ${partialLine}`);
       }
     });
     this.exited = subprocess.then((result) => {

@@ -70,6 +70,24 @@ describe('resolveDutConfig', () => {
     ]);
   });
 
+  it('suggests the key a typo meant', async () => {
+    expect(await problemsOf({ kernal: 'vmlinuz', kernel: 'vmlinuz', links: 1, boot: { timout: 5 } })).toEqual([
+      'kernal: unknown key (did you mean kernel?); known keys are name, kernel, initrd, append, disk, diskFormat, links, nic, memory, cpus, accel, machine, qemu, qemuArgs, boot, capture, outputDir, nodeImage',
+      'boot.timout: unknown key (did you mean timeout?); known keys are expect, timeout',
+    ]);
+  });
+
+  it('names nested keys by their full path', async () => {
+    expect(await problemsOf({ kernel: 'vmlinuz', links: 1, capture: { snaplen: -1 }, boot: { timeout: 0 } })).toEqual([
+      'boot.timeout: expected an integer from 1 to 86400000, got 0',
+      'capture.snaplen: expected an integer from 0 to 262144, got -1',
+    ]);
+  });
+
+  it('reports an invalid kernel once', async () => {
+    expect(await problemsOf({ kernel: 42, initrd: 'vmlinuz', links: 1 })).toEqual(['kernel: expected a non-empty string, got 42']);
+  });
+
   it('requires links and a kernel or disk', async () => {
     expect(await problemsOf({})).toEqual([
       'links: missing; set the number of network links of the DUT, from 0 to 64',
