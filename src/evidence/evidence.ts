@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 
 import type { RunInfo } from '../run-info.ts';
-import type { Mark } from '../traffic/traffic.ts';
+import type { Mark, Traffic } from '../traffic/traffic.ts';
 import { safeName, sliceFile, slicePcap } from './slice.ts';
 
 /** Artifact type under which alpy records the evidence of a failed test. */
@@ -30,10 +30,26 @@ async function sizeOf(file: string): Promise<number> {
   }
 }
 
-/** Records the current end of the console log and of every link's pcap. */
-export async function recordTestStart(info: RunInfo): Promise<TestStart> {
-  const [consoleOffset, ...sizes] = await Promise.all([info.consoleLog, ...info.links.map((link) => link.pcap)].map(sizeOf));
-  return { consoleOffset: consoleOffset ?? 0, pcapMarks: sizes.map((offset) => ({ offset })) };
+/**
+ * Records the current end of the console log, and starts a new span of
+ * every link's capture (`Traffic.restart`), which ends on a record boundary.
+ */
+export async function recordTestStart(info: RunInfo, traffic: (index: number) => Traffic): Promise<TestStart> {
+  const consoleOffset = await sizeOf(info.consoleLog);
+  const pcapMarks = await Promise.all(info.links.map((link) => traffic(link.index).restart()));
+  return { consoleOffset, pcapMarks };
+}
+
+/** Returns `folder`, or `folder-2`, `folder-3`... when it exists, as after a rerun in watch mode. */
+async function freshFolder(folder: string): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    const candidate = attempt === 1 ? folder : `${folder}-${attempt}`;
+    try {
+      await stat(candidate);
+    } catch {
+      return candidate;
+    }
+  }
 }
 
 /**
@@ -46,7 +62,7 @@ export async function writeEvidence(
   test: { file: string; name: string },
   links: number[],
 ): Promise<EvidenceFile[]> {
-  const folder = path.join(info.runDir, 'failed', safeName(test.file), safeName(test.name));
+  const folder = await freshFolder(path.join(info.runDir, 'failed', safeName(test.file), safeName(test.name)));
   const files: EvidenceFile[] = [];
   const consolePath = path.join(folder, 'console.log');
   if ((await sliceFile(info.consoleLog, consolePath, start.consoleOffset)) !== undefined) {

@@ -59,9 +59,23 @@ export class Traffic {
     this.reader = new PcapFileReader(pcap);
   }
 
-  /** Returns a mark at the current end of the capture. */
+  /** Returns a mark at the end of the last frame captured so far. */
   async mark(): Promise<Mark> {
-    return { offset: (await stat(this.pcap)).size };
+    await this.readNew();
+    return { offset: this.reader.offset };
+  }
+
+  /**
+   * Starts a new span, as for a new test: skips every frame captured so far
+   * without decoding it, drops the frames kept, and makes queries without
+   * `since` count from here. Returns the mark of the span's start.
+   */
+  async restart(): Promise<Mark> {
+    await this.readNew(false);
+    const mark = { offset: this.reader.offset };
+    this.retain(mark);
+    this.defaultMark = mark;
+    return mark;
   }
 
   /** Drops frames written before `mark` and ignores those not read yet. */
@@ -145,7 +159,8 @@ export class Traffic {
     return since;
   }
 
-  private async readNew(): Promise<void> {
+  /** Reads the frames written since the last read, decoding them when `decode` is true. */
+  private async readNew(decode = true): Promise<void> {
     try {
       await stat(this.pcap);
     } catch {
@@ -154,7 +169,7 @@ export class Traffic {
     for (;;) {
       const records = await this.reader.readNew({ maxBytes: readChunkBytes });
       for (const record of records) {
-        if (record.offset >= this.retainFrom.offset) {
+        if (decode && record.offset >= this.retainFrom.offset) {
           this.stored.push({ ...decodeRecord(record, this.reader.header?.linkType), offset: record.offset });
         }
       }
