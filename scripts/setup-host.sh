@@ -35,9 +35,13 @@ if ((${#missing[@]} > 0)); then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if ! docker info >/dev/null 2>&1; then
+if ! docker_error=$(docker info 2>&1 >/dev/null); then
   if [[ $(id -u) -ne 0 ]]; then
-    echo "alpy: no Docker daemon answers; start it as root (systemctl start docker, or dockerd &)" >&2
+    if [[ $docker_error == *"permission denied"* ]]; then
+      echo "alpy: the Docker daemon runs, but this user may not use its socket; run as root (alpy needs root for tap devices anyway)" >&2
+    else
+      echo "alpy: no Docker daemon answers; start it as root (systemctl start docker, or dockerd &)" >&2
+    fi
     exit 1
   fi
   if [[ -d /run/systemd/system ]]; then
