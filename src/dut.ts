@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 import type Docker from 'dockerode';
 import { dir as tmpDir } from 'tmp-promise';
@@ -12,9 +13,9 @@ import { Console } from './console/console.ts';
 import { ConsoleMux } from './console/mux.ts';
 import { ConsoleTranscript } from './console/transcript.ts';
 import { connectDocker } from './docker/client.ts';
-import { removeRunContainers, startNode, type NodeContainer } from './docker/containers.ts';
+import { removeRunContainers, startNode, type NodeContainer, type RunRef } from './docker/containers.ts';
 import { defaultNodeImage, ensureNodeImage } from './docker/node-image.ts';
-import { ConfigError } from './errors.ts';
+import { ConfigError, QemuExitedError } from './errors.ts';
 import { moveTap } from './link/netns.ts';
 import { createLogger } from './log.ts';
 import { preflight } from './preflight.ts';
@@ -25,6 +26,7 @@ import { QmpProxy } from './qmp/proxy.ts';
 import type { RunInfo } from './run-info.ts';
 import { RunRegistration, sweepDeadRecords } from './runs/registry.ts';
 import { sweepDeadRuns } from './sweep.ts';
+import { withTimeout } from './timeout.ts';
 
 const log = createLogger('dut');
 
@@ -81,13 +83,39 @@ export async function startDut(input: unknown, options: StartDutOptions = {}): P
   const onExit = (): void => registration.releaseNow();
   process.on('exit', onExit);
   cleanup.defer('exit handler', () => process.off('exit', onExit));
+  const context: BootContext = { runId, runDir, links, qemuBinary, docker, cleanup, registration };
   try {
-    return await boot(config, { runId, runDir, links, qemuBinary, docker, cleanup, registration });
+    return await boot(config, context);
   } catch (error) {
+    const reported = await explainQemuExit(error as Error, config, context.qemu);
     log.error(`boot of ${config.name} failed; releasing what was created`);
     await cleanup.run();
-    throw error;
+    throw reported;
   }
+}
+
+/**
+ * Returns the error to report for a failed boot. QEMU started with -S
+ * creates its sockets before it sets up the accelerator and devices, so a
+ * bad `-device` or an unusable KVM shows up as a closed QMP or console
+ * connection; QEMU's own exit status and error output say why.
+ */
+async function explainQemuExit(error: Error, config: ResolvedDutConfig, qemu: QemuProcess | undefined): Promise<Error> {
+  if (!qemu) {
+    return error;
+  }
+  await withTimeout(qemu.exited, 1000);
+  if (!qemu.exit) {
+    return error;
+  }
+  const kvmHint =
+    config.accel === 'kvm' && /kvm/i.test(qemu.errorOutput) ? ". The accelerator is KVM: set accel: 'tcg' (or ALPY_ACCEL=tcg) where KVM is unusable" : '';
+  if (error instanceof QemuExitedError && kvmHint === '') {
+    return error;
+  }
+  const exited = qemu.exitError(`QEMU exited during start${kvmHint}`);
+  exited.cause = error;
+  return exited;
 }
 
 interface BootContext {
@@ -98,6 +126,8 @@ interface BootContext {
   docker: Docker;
   cleanup: CleanupStack;
   registration: RunRegistration;
+  /** The QEMU process once spawned, to explain a boot that failed because it exited. */
+  qemu?: QemuProcess;
 }
 
 async function boot(config: ResolvedDutConfig, context: BootContext): Promise<StartedDut> {
@@ -111,17 +141,43 @@ async function boot(config: ResolvedDutConfig, context: BootContext): Promise<St
   context.registration.update({ privateDir: privateDir.path });
   cleanup.defer('socket folder', () => privateDir.cleanup());
 
-  const nodeImage = await ensureNodeImage(docker, config.nodeImage ?? defaultNodeImage);
   cleanup.defer('containers', () => removeRunContainers(docker, runId));
-  const nodes = await Promise.all(links.map((link) => startNode(docker, run, link.index, nodeImage)));
-  log.info(`started ${plural(nodes.length, 'node container')}`);
+  // QEMU starts while Docker starts the node containers, which are needed
+  // only once the taps are moved. The handler added here keeps a failure
+  // from being reported as unhandled before it is awaited below.
+  const nodesStarted = startNodes(docker, run, links, config.nodeImage ?? defaultNodeImage);
+  nodesStarted.catch(() => undefined);
+  try {
+    return await bootQemu(config, context, privateDir.path, nodesStarted);
+  } catch (error) {
+    // Containers still being created would escape the release that follows.
+    await nodesStarted.catch(() => undefined);
+    throw error;
+  }
+}
 
+/** Creates and starts the node container of every link, and waits for all of them to settle before it throws. */
+async function startNodes(docker: Docker, run: RunRef, links: LinkPlan[], image: string): Promise<NodeContainer[]> {
+  const nodeImage = await ensureNodeImage(docker, image);
+  const results = await Promise.allSettled(links.map((link) => startNode(docker, run, link.index, nodeImage)));
+  const failure = results.find((result) => result.status === 'rejected');
+  if (failure) {
+    throw failure.reason;
+  }
+  const nodes = results.map((result) => (result as PromiseFulfilledResult<NodeContainer>).value);
+  log.info(`started ${plural(nodes.length, 'node container')}`);
+  return nodes;
+}
+
+async function bootQemu(config: ResolvedDutConfig, context: BootContext, privateDir: string, nodesStarted: Promise<NodeContainer[]>): Promise<StartedDut> {
+  const { runId, runDir, links, cleanup } = context;
   const paths = {
-    qmpSocket: path.join(privateDir.path, 'qmp.sock'),
-    consoleSocket: path.join(privateDir.path, 'console.sock'),
-    pidFile: path.join(privateDir.path, 'qemu.pid'),
+    qmpSocket: path.join(privateDir, 'qmp.sock'),
+    consoleSocket: path.join(privateDir, 'console.sock'),
+    pidFile: path.join(privateDir, 'qemu.pid'),
   };
   const qemu = QemuProcess.spawn(context.qemuBinary, buildQemuArgs(config, runId, links, paths));
+  context.qemu = qemu;
   context.registration.update({ qemuPid: qemu.pid });
   let qmp: QmpClient | undefined;
   let stopping = false;
@@ -139,12 +195,20 @@ async function boot(config: ResolvedDutConfig, context: BootContext): Promise<St
   await qemu.waitForFile(paths.consoleSocket);
   log.info(`QEMU started paused (pid ${qemu.pid})`);
 
-  qmp = await QmpClient.connect(paths.qmpSocket);
+  // QEMU creates its sockets before it sets up the accelerator, so it can
+  // still exit after they appear. Its exit status and error output then
+  // explain the failure better than the connection error.
+  const explainConnectError = async (error: unknown): Promise<never> => {
+    await Promise.race([qemu.exited, sleep(1000)]);
+    throw qemu.exit ? qemu.exitError('QEMU exited during start') : error;
+  };
+  qmp = await QmpClient.connect(paths.qmpSocket).catch(explainConnectError);
   const transcript = new ConsoleTranscript(path.join(runDir, 'console.raw'), path.join(runDir, 'console.log'));
   cleanup.defer('console transcript', () => transcript.close());
-  const mux = await ConsoleMux.connect(paths.consoleSocket, transcript);
+  const mux = await ConsoleMux.connect(paths.consoleSocket, transcript).catch(explainConnectError);
   cleanup.defer('console mux', () => mux.close());
 
+  const nodes = await nodesStarted;
   await Promise.all(links.map((link, index) => moveTap(link.tap, nodes[index]!.pid)));
   log.info(`wired ${plural(links.length, 'link')}`);
 
@@ -154,7 +218,7 @@ async function boot(config: ResolvedDutConfig, context: BootContext): Promise<St
   await waitForBoot(bootConsole, config, qemu);
   bootConsole.close();
 
-  const info = await share(config, { runId, runDir, links, nodes, privateDir: privateDir.path, qmp, mux, cleanup });
+  const info = await share(config, { runId, runDir, links, nodes, privateDir, qmp, mux, cleanup });
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> => (stopped ??= releaseRun(config, info, cleanup));
   return { config, info, qemu, stop, [Symbol.asyncDispose]: stop };

@@ -33,6 +33,14 @@ describe('bad input at start', () => {
     await expectBootFailure(rabbitConfig({ qemuArgs: ['-no-such-option'] }), /QEMU exited during start[\s\S]*invalid option[\s\S]*-no-such-option/, QemuExitedError);
   });
 
+  it('QEMU device that QEMU rejects after creating its sockets', async () => {
+    await expectBootFailure(
+      rabbitConfig({ qemuArgs: ['-device', 'e1000,netdev=no-such-netdev'] }),
+      /QEMU exited during start \(exit code 1\)[\s\S]*no-such-netdev/,
+      QemuExitedError,
+    );
+  });
+
   it('no QEMU binary', async () => {
     await expectBootFailure(rabbitConfig({ qemu: 'qemu-system-nope' }), /qemu-system-nope not found on PATH; install qemu-system-x86/, PrerequisiteError);
   });
@@ -200,7 +208,8 @@ describe('unavailable accelerator', () => {
       output = `${(error as { stdout?: string }).stdout ?? ''}${(error as { stderr?: string }).stderr ?? ''}`;
     }
     expect(output).toMatch(/accelerator kvm/);
-    expect(output).toMatch(/QEMU exited during start[\s\S]*(kvm|KVM)/);
+    expect(output).toMatch(/QEMU exited during start. The accelerator is KVM: set accel: 'tcg' \(or ALPY_ACCEL=tcg\) where KVM is unusable/);
+    expect(output).toMatch(/failed to initialize kvm|Could not access KVM/);
     const runId = /starting run ([0-9a-f]{6})/.exec(output)?.[1];
     expect(runId).toBeDefined();
     expect(await waitForCleanHost(runId!)).toEqual(nothingLeft);
