@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 import type Docker from 'dockerode';
 import { dir as tmpDir } from 'tmp-promise';
@@ -195,17 +194,10 @@ async function bootQemu(config: ResolvedDutConfig, context: BootContext, private
   await qemu.waitForFile(paths.consoleSocket);
   log.info(`QEMU started paused (pid ${qemu.pid})`);
 
-  // QEMU creates its sockets before it sets up the accelerator, so it can
-  // still exit after they appear. Its exit status and error output then
-  // explain the failure better than the connection error.
-  const explainConnectError = async (error: unknown): Promise<never> => {
-    await Promise.race([qemu.exited, sleep(1000)]);
-    throw qemu.exit ? qemu.exitError('QEMU exited during start') : error;
-  };
-  qmp = await QmpClient.connect(paths.qmpSocket).catch(explainConnectError);
+  qmp = await QmpClient.connect(paths.qmpSocket);
   const transcript = new ConsoleTranscript(path.join(runDir, 'console.raw'), path.join(runDir, 'console.log'));
   cleanup.defer('console transcript', () => transcript.close());
-  const mux = await ConsoleMux.connect(paths.consoleSocket, transcript).catch(explainConnectError);
+  const mux = await ConsoleMux.connect(paths.consoleSocket, transcript);
   cleanup.defer('console mux', () => mux.close());
 
   const nodes = await nodesStarted;

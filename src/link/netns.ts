@@ -1,7 +1,6 @@
-import { execa } from 'execa';
-
 import { AlpyError } from '../errors.ts';
 import { createLogger } from '../log.ts';
+import { describeFailure, runCommand } from '../run-command.ts';
 
 const log = createLogger('link');
 
@@ -12,16 +11,16 @@ export class NetnsCommandError extends AlpyError {
 
 /**
  * Runs `ip` with `args` in the network namespace of process `pid` through
- * nsenter, and returns its standard output.
+ * nsenter, and returns its standard output without the final newline.
  */
 export async function ipInNetns(pid: number, args: string[], input?: string): Promise<string> {
-  const result = await execa('nsenter', [`--net=/proc/${pid}/ns/net`, 'ip', ...args], { input, reject: false });
+  const result = await runCommand('nsenter', [`--net=/proc/${pid}/ns/net`, 'ip', ...args], input);
   if (result.exitCode !== 0) {
     throw new NetnsCommandError(
-      `ip ${args.join(' ')} in the network namespace of pid ${pid} failed (exit code ${result.exitCode}): ${result.stderr.trim() || result.message}`,
+      `ip ${args.join(' ')} in the network namespace of pid ${pid} failed (exit code ${result.exitCode}): ${describeFailure(result)}`,
     );
   }
-  return result.stdout;
+  return result.stdout.replace(/\r?\n$/, '');
 }
 
 /**
@@ -30,9 +29,9 @@ export async function ipInNetns(pid: number, args: string[], input?: string): Pr
  * down, so the second step runs inside the target namespace.
  */
 export async function moveTap(tap: string, pid: number): Promise<void> {
-  const moved = await execa('ip', ['link', 'set', 'dev', tap, 'netns', String(pid)], { reject: false });
+  const moved = await runCommand('ip', ['link', 'set', 'dev', tap, 'netns', String(pid)]);
   if (moved.exitCode !== 0) {
-    throw new NetnsCommandError(`Cannot move tap ${tap} into the network namespace of pid ${pid}: ${moved.stderr.trim() || moved.message}`);
+    throw new NetnsCommandError(`Cannot move tap ${tap} into the network namespace of pid ${pid}: ${describeFailure(moved)}`);
   }
   await ipInNetns(pid, ['-batch', '-'], `link set dev ${tap} name eth0\nlink set dev eth0 up\n`);
   log.debug(`moved ${tap} into the namespace of pid ${pid} as eth0`);

@@ -2,13 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
-import { execa } from 'execa';
-
 import { AlpyError } from '../errors.ts';
 import { slicePcap } from '../evidence/slice.ts';
 import { PCAP_HEADER_LENGTH } from '../pcap/format.ts';
 import { readPcapFile } from '../pcap/reader.ts';
 import type { PcapRecord } from '../pcap/format.ts';
+import { describeFailure, runCommand } from '../run-command.ts';
 
 /** tcpdump rejected a filter expression. */
 export class FilterError extends AlpyError {
@@ -34,10 +33,9 @@ export async function matchFilter(pcap: string, from: number, filter: string): P
     if ((await slicePcap(pcap, slice, from)) === undefined) {
       return new Set();
     }
-    const result = await execa('tcpdump', ['-r', slice, '-w', matched, filter], { reject: false });
+    const result = await runCommand('tcpdump', ['-r', slice, '-w', matched, filter]);
     if (result.exitCode !== 0) {
-      const message = result.failed && result.exitCode === undefined ? result.message : result.stderr.trim();
-      throw new FilterError(`tcpdump rejected the filter ${JSON.stringify(filter)}: ${message}`);
+      throw new FilterError(`tcpdump rejected the filter ${JSON.stringify(filter)}: ${describeFailure(result)}`);
     }
     const all = (await readPcapFile(slice)).records;
     const hits = (await readPcapFile(matched)).records;

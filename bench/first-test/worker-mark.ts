@@ -1,0 +1,4 @@
+import { recordMark } from '../lib/marks.ts';
+
+// Setup files run in the test worker before each test file.
+recordMark('worker-started');
