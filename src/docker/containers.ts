@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import pRetry from 'p-retry';
 
 import { DockerError } from '../errors.ts';
 import { createLogger } from '../log.ts';
@@ -141,10 +142,23 @@ export async function removeRunContainers(docker: Docker, runId: string, role?: 
   return containers.length;
 }
 
-/** Removes a container, treating "already gone" as success and logging other failures. */
+/**
+ * Removes a container, treating "already gone" as success. A server error
+ * (500, such as "device or resource busy" while Docker unmounts) is retried
+ * twice; other failures are logged.
+ */
 export async function removeQuietly(docker: Docker, id: string, name: string): Promise<void> {
   try {
-    await docker.getContainer(id).remove({ force: true, v: true });
+    await pRetry(() => docker.getContainer(id).remove({ force: true, v: true }), {
+      retries: 2,
+      minTimeout: 200,
+      shouldRetry: ({ error }) => statusCode(error) === 500,
+      onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
+        if (retriesLeft > 0 && statusCode(error) === 500) {
+          log.warn(`removing container ${name} failed (attempt ${attemptNumber}): ${error.message}; retrying`);
+        }
+      },
+    });
     log.debug(`removed container ${name}`);
   } catch (error) {
     const code = statusCode(error);
