@@ -97,7 +97,7 @@ export async function startDut(input: unknown, options: StartDutOptions = {}): P
  * Returns the error to report for a failed boot. QEMU started with -S
  * creates its sockets before it sets up the accelerator and devices, so a
  * bad `-device` or an unusable KVM shows up as a closed QMP or console
- * connection; QEMU's own exit status and error output say why.
+ * connection; QEMU's own exit status and error output explain the cause.
  */
 async function explainQemuExit(error: Error, config: ResolvedDutConfig, qemu: QemuProcess | undefined): Promise<Error> {
   if (!qemu) {

@@ -8,7 +8,7 @@ import { labels, requireImage, statusCode } from './client.ts';
 
 const log = createLogger('docker');
 
-/** A started node container: it holds a link's network namespace for the run. */
+/** A started node container: it keeps a link's network namespace alive for the run. */
 export interface NodeContainer {
   id: string;
   name: string;
