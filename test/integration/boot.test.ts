@@ -95,3 +95,28 @@ describe('startDut with Rabbit', () => {
     expect(await waitForCleanHost(runId)).toEqual(nothingLeft);
   });
 });
+
+describe('startDut with an e1000 NIC', () => {
+  it('wires and captures the link', async () => {
+    // Rabbit's cloud kernel has no e1000 driver, so only the host side of
+    // the link works: QEMU's device, the tap in the node and the capture.
+    const dut = await startDut(rabbitConfig({ links: 1, nic: 'e1000' }));
+    try {
+      const session = await DutSession.connect(dut.info);
+      try {
+        const link = session.link(0);
+        await link.ip('addr', 'add', '198.18.0.2/24', 'dev', 'eth0');
+        const ping = await link.run('rabbit-tools:latest', 'ping -c 2 -W 1 198.18.0.1');
+        expect(await ping.wait()).not.toBe(0);
+        await ping.remove();
+        const requests = await link.traffic.waitFor({ protocol: 'arp', dst: '198.18.0.1' }, { timeout: 5000 });
+        expect(requests[0]?.arp?.operationName).toBe('request');
+      } finally {
+        session.close();
+      }
+    } finally {
+      await dut.stop();
+    }
+    expect(await waitForCleanHost(dut.info.runId)).toEqual(nothingLeft);
+  });
+});
