@@ -3,6 +3,7 @@ import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 import { ConfigError } from './errors.ts';
+import { suggestion } from './suggest.ts';
 
 /** NIC models alpy knows, mapped to QEMU device names. */
 export const nicModels = {
@@ -161,25 +162,6 @@ function checkObject(problems: Problems, config: Record<string, unknown>, key: s
     }
   }
   return value as Record<string, unknown>;
-}
-
-/** Returns ` (did you mean X?)` when a known key is one or two edits away from `key`. */
-function suggestion(key: string, known: string[]): string {
-  const close = known.find((candidate) => editDistance(key.toLowerCase(), candidate.toLowerCase()) <= 2);
-  return close ? ` (did you mean ${close}?)` : '';
-}
-
-/** Levenshtein distance: insertions, deletions and substitutions turning `a` into `b`. */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
 }
 
 /**

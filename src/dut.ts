@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 
 import type Docker from 'dockerode';
+import { onExit } from 'signal-exit';
 import { dir as tmpDir } from 'tmp-promise';
 
 import { waitForBoot } from './boot.ts';
@@ -77,17 +78,22 @@ export async function startDut(input: unknown, options: StartDutOptions = {}): P
   const cleanup = new CleanupStack();
   const registration = RunRegistration.open(runId);
   cleanup.defer('run record', () => registration.close());
-  // Vitest ends the process with process.exit() on SIGINT and SIGTERM
-  // without running teardown; only synchronous work runs in 'exit'.
-  const onExit = (): void => registration.releaseNow();
-  process.on('exit', onExit);
-  cleanup.defer('exit handler', () => process.off('exit', onExit));
+  // Vitest skips teardown on SIGINT and SIGTERM. signal-exit calls this
+  // synchronously on exit and on those signals; a plain 'exit' listener is
+  // not enough, because signal-exit (loaded by execa) re-raises a signal
+  // once Vitest's one-time listener is gone, and no 'exit' event follows.
+  const removeExitHandler = onExit(() => {
+    // Writes to stderr are synchronous for files, pipes and terminals on Linux.
+    process.stderr.write(`alpy: process exiting; releasing run ${runId} (console log and pcaps are in ${runDir})\n`);
+    registration.releaseNow();
+  });
+  cleanup.defer('exit handler', removeExitHandler);
   const context: BootContext = { runId, runDir, links, qemuBinary, docker, cleanup, registration };
   try {
     return await boot(config, context);
   } catch (error) {
     const reported = await explainQemuExit(error as Error, config, context.qemu);
-    log.error(`boot of ${config.name} failed; releasing what was created`);
+    log.error(`boot of ${config.name} failed; releasing what was created. Its console log and pcaps are in ${runDir}`);
     await cleanup.run();
     throw reported;
   }

@@ -16,5 +16,5 @@ export { Shell, ShellCommandError, type ShellResult, type ShellOptions } from '.
 export { login, type LoginOptions } from './console/login.ts';
 export * from './pcap/index.ts';
 export { Traffic, TrafficAssertionError, type Mark, type CapturedFrame, type TrafficQueryOptions } from './traffic/traffic.ts';
-export { matchesFilter, describeMatcher, type FrameFilter, type FrameMatcher } from './traffic/filter.ts';
+export { matchesFilter, describeMatcher, checkFilter, InvalidFilterError, type FrameFilter, type FrameMatcher } from './traffic/filter.ts';
 export { matchFilter, FilterError } from './traffic/bpf.ts';

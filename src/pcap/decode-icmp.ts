@@ -44,6 +44,9 @@ const ICMP6_TYPE_NAMES: ReadonlyMap<number, string> = new Map([
   [143, 'multicast listener report v2'],
 ]);
 
+/** Every ICMP and ICMPv6 type name the decoder gives, for checking filters. */
+export const knownIcmpTypeNames: ReadonlySet<string> = new Set([...ICMP_TYPE_NAMES.values(), ...ICMP6_TYPE_NAMES.values()]);
+
 // ICMP types whose second header word is an identifier and a sequence number.
 const ICMP_ID_SEQ_TYPES: ReadonlySet<number> = new Set([0, 8, 13, 14, 15, 16, 17, 18]);
 

@@ -35,7 +35,12 @@ export async function matchFilter(pcap: string, from: number, filter: string): P
     }
     const result = await runCommand('tcpdump', ['-r', slice, '-w', matched, filter]);
     if (result.exitCode !== 0) {
-      throw new FilterError(`tcpdump rejected the filter ${JSON.stringify(filter)}: ${describeFailure(result)}`);
+      // tcpdump names the file it reads before its error; only the error matters here.
+      const message = describeFailure(result)
+        .split('\n')
+        .filter((line) => !line.startsWith('reading from file'))
+        .join('\n');
+      throw new FilterError(`tcpdump rejected the filter ${JSON.stringify(filter)}: ${message}`);
     }
     const all = (await readPcapFile(slice)).records;
     const hits = (await readPcapFile(matched)).records;

@@ -1,4 +1,7 @@
+import { AlpyError } from '../errors.ts';
+import { knownIcmpTypeNames } from '../pcap/decode-icmp.ts';
 import type { DecodedFrame, DhcpMessage } from '../pcap/layers.ts';
+import { suggestion } from '../suggest.ts';
 
 /**
  * Fields a frame must have to match; every field given must match. Addresses
@@ -86,9 +89,60 @@ export function matchesFilter(frame: DecodedFrame, filter: FrameFilter): boolean
   return checks.every(Boolean);
 }
 
-/** Turns a filter object or a predicate into a predicate. */
+/** A filter object with unknown keys or values that can never match. */
+export class InvalidFilterError extends AlpyError {
+  override name = 'InvalidFilterError';
+}
+
+const filterKeys = ['protocol', 'src', 'dst', 'host', 'srcPort', 'dstPort', 'port', 'ethSrc', 'ethDst', 'icmpType', 'tcpFlags', 'dhcp'];
+const protocols = ['arp', 'ipv4', 'ipv6', 'icmp', 'icmp6', 'tcp', 'udp', 'dhcp', 'dns'];
+const dhcpTypes = ['DISCOVER', 'OFFER', 'REQUEST', 'DECLINE', 'ACK', 'NAK', 'RELEASE', 'INFORM'];
+
+function checkChoice(problems: string[], key: string, value: unknown, choices: readonly string[]): void {
+  if (value !== undefined && !choices.includes(value as string)) {
+    problems.push(`${key}: ${JSON.stringify(value)} is not one of ${choices.join(', ')}${suggestion(String(value), [...choices])}`);
+  }
+}
+
+/**
+ * Checks a filter object, so that a typo cannot make a filter that matches
+ * everything (an unknown key) or nothing (an unknown value). Throws
+ * `InvalidFilterError` listing every problem.
+ */
+export function checkFilter(filter: FrameFilter): void {
+  const problems: string[] = [];
+  for (const key of Object.keys(filter)) {
+    if (!filterKeys.includes(key)) {
+      problems.push(`${key}: unknown key${suggestion(key, filterKeys)}; known keys are ${filterKeys.join(', ')}`);
+    }
+  }
+  checkChoice(problems, 'protocol', filter.protocol, protocols);
+  checkChoice(problems, 'dhcp', filter.dhcp, dhcpTypes);
+  const icmpType = filter.icmpType;
+  if (icmpType !== undefined && !knownIcmpTypeNames.has(icmpType) && !/^type-#\d+$|^unknown icmp6 type \(\d+\)$/.test(icmpType)) {
+    problems.push(`icmpType: ${JSON.stringify(icmpType)} is not a name tcpdump prints${suggestion(icmpType, [...knownIcmpTypeNames])}, e.g. 'echo request'`);
+  }
+  if (filter.tcpFlags !== undefined && !/^(none|[SFRPUEW.]+)$/.test(filter.tcpFlags)) {
+    problems.push(`tcpFlags: ${JSON.stringify(filter.tcpFlags)} is not in tcpdump's notation, e.g. 'S' (SYN), 'S.' (SYN-ACK), 'F.' or 'R'`);
+  }
+  for (const key of ['srcPort', 'dstPort', 'port'] as const) {
+    const port = filter[key];
+    if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
+      problems.push(`${key}: expected a port number from 0 to 65535, got ${JSON.stringify(port)}`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new InvalidFilterError(`Invalid frame filter ${describeMatcher(filter)}:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+  }
+}
+
+/** Turns a filter object, checked first, or a predicate into a predicate. */
 export function toPredicate<F extends DecodedFrame>(matcher: FrameFilter | ((frame: F) => boolean)): (frame: F) => boolean {
-  return typeof matcher === 'function' ? matcher : (frame) => matchesFilter(frame, matcher);
+  if (typeof matcher === 'function') {
+    return matcher;
+  }
+  checkFilter(matcher);
+  return (frame) => matchesFilter(frame, matcher);
 }
 
 /** Describes a matcher for messages: the filter's fields, or the predicate's name. */

@@ -117,7 +117,7 @@ export class Traffic {
       if (Date.now() >= deadline) {
         const seen = await this.frames(undefined, options);
         throw new TimeoutError(
-          `Timed out after ${timeout} ms waiting for ${expected} frames matching ${describeMatcher(matcher)} on ${this.name}; ` +
+          `Timed out after ${timeout} ms waiting for ${expected} ${expected === 1 ? 'frame' : 'frames'} matching ${describeMatcher(matcher)} on ${this.name}; ` +
             `${matched.length} matched. Frames seen:\n${formatFrameList(seen)}`,
         );
       }

@@ -129,7 +129,7 @@ describe('traffic assertions on a real link', () => {
       await expect(traffic.count('icmp and bogus-word', { since: mark })).rejects.toThrow(/tcpdump rejected the filter "icmp and bogus-word": .*syntax error|tcpdump rejected the filter "icmp and bogus-word"/);
 
       const missing = traffic.waitFor({ protocol: 'udp', dstPort: 9 }, { since: mark, timeout: 300 });
-      await expect(missing).rejects.toThrow(/waiting for 1 frames matching \{ protocol: "udp", dstPort: 9 \} on link 0; 0 matched. Frames seen:\n/);
+      await expect(missing).rejects.toThrow(/waiting for 1 frame matching \{ protocol: "udp", dstPort: 9 \} on link 0; 0 matched. Frames seen:\n/);
     } finally {
       await ping.remove();
     }

@@ -54,6 +54,7 @@ describe('cleanup after each way a run ends', () => {
     const { run, runId } = await startHangingRun(signal);
     run.child.kill(signal);
     await run.exited;
+    expect(run.output()).toContain(`alpy: process exiting; releasing run ${runId}`);
     expect(await waitForCleanHost(runId, 20_000)).toEqual(nothingLeft);
   });
 
