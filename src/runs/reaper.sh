@@ -75,6 +75,12 @@ remove_private_dir() {
   if [[ -n $PRIVATE_DIR && ${PRIVATE_DIR##*/} == "alpy-$RUN_ID-"* ]]; then
     rm -rf -- "$PRIVATE_DIR"
   fi
+  # A run killed before its record named the folder still left it in the temp folder.
+  local dir
+  for dir in "${TMPDIR:-/tmp}/alpy-$RUN_ID-"*; do
+    [[ -d $dir ]] && rm -rf -- "$dir"
+  done
+  return 0
 }
 
 release() {
