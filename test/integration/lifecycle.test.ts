@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -10,8 +10,19 @@ import { findLeftovers, nothingLeft, projectsDir, waitForCleanHost } from '../he
 
 const project = path.join(projectsDir, 'lifecycle');
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'alpy-lifecycle-test-'));
+// The child runs, and the leftover checks here, use a temp folder of their
+// own: a Vitest killed by a signal leaves its own temp folder behind, which
+// goes away with this one.
+const savedTmpdir = process.env.TMPDIR;
+process.env.TMPDIR = path.join(scratch, 'tmp');
+mkdirSync(process.env.TMPDIR);
 
 afterAll(() => {
+  if (savedTmpdir === undefined) {
+    delete process.env.TMPDIR;
+  } else {
+    process.env.TMPDIR = savedTmpdir;
+  }
   rmSync(scratch, { recursive: true, force: true });
 });
 
