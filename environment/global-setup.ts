@@ -7,12 +7,12 @@ import type { RunInfo } from '../src/run-info.ts';
 
 declare module 'vitest' {
   interface ProvidedContext {
-    /** How test workers reach the DUT booted by alpy's global setup. */
+    /** Connection details of the DUT booted by alpy's global setup, for test workers. */
     alpy: RunInfo;
   }
 }
 
-/** Environment variable that tells workers the global setup ran; it holds the run id. */
+/** Environment variable that shows workers the global setup ran; its value is the run id. */
 export const runEnvVariable = 'ALPY_RUN';
 
 const log = createLogger('vitest');

@@ -44,7 +44,7 @@ test('does not forward with forwarding off', async ({ dut, link }) => {
   const app = await link(0).run(toolsImage, `ping -c 2 -W 1 ${server.host}`);
   expect(await app.wait()).not.toBe(0);
   await link(1).traffic.expectNone({ protocol: 'icmp', dst: server.host });
-  // Rabbit itself still answers on link 0.
+  // Rabbit itself still replies on link 0.
   const local = await link(0).run(toolsImage, `ping -c 1 -W 2 ${client.rabbit}`);
   expect(await local.wait()).toBe(0);
 });

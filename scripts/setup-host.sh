@@ -40,7 +40,7 @@ if ! docker_error=$(docker info 2>&1 >/dev/null); then
     if [[ $docker_error == *"permission denied"* ]]; then
       echo "alpy: the Docker daemon runs, but this user may not use its socket; run as root (alpy needs root for tap devices anyway)" >&2
     else
-      echo "alpy: no Docker daemon answers; start it as root (systemctl start docker, or dockerd &)" >&2
+      echo "alpy: no Docker daemon responds; start it as root (systemctl start docker, or dockerd &)" >&2
     fi
     exit 1
   fi
@@ -56,7 +56,7 @@ if ! docker_error=$(docker info 2>&1 >/dev/null); then
     sleep 0.5
   done
   if ! docker info >/dev/null 2>&1; then
-    echo "alpy: dockerd did not answer within 30 s; see /var/log/alpy-dockerd.log" >&2
+    echo "alpy: dockerd did not respond within 30 s; see /var/log/alpy-dockerd.log" >&2
     exit 1
   fi
 fi

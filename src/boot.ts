@@ -9,7 +9,7 @@ const progressInterval = 10_000;
 
 /**
  * Waits for `boot.expect` on the console, logging the latest console line
- * every 10 s so that a slow boot shows progress. Errors say why the wait
+ * every 10 s so that a slow boot shows progress. Errors state why the wait
  * ended: a timeout (with the last console lines) or QEMU's exit.
  */
 export async function waitForBoot(console: Console, config: ResolvedDutConfig, qemu: QemuProcess): Promise<void> {

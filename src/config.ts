@@ -5,7 +5,7 @@ import path from 'node:path';
 import { ConfigError } from './errors.ts';
 import { suggestion } from './suggest.ts';
 
-/** NIC models alpy knows, mapped to QEMU device names. */
+/** NIC models alpy supports, mapped to QEMU device names. */
 export const nicModels = {
   virtio: 'virtio-net-pci',
   e1000: 'e1000',

@@ -79,9 +79,9 @@ export async function startDut(input: unknown, options: StartDutOptions = {}): P
   const registration = RunRegistration.open(runId);
   cleanup.defer('run record', () => registration.close());
   // Vitest skips teardown on SIGINT and SIGTERM. signal-exit calls this
-  // synchronously on exit and on those signals; a plain 'exit' listener is
-  // not enough, because signal-exit (loaded by execa) re-raises a signal
-  // once Vitest's one-time listener is gone, and no 'exit' event follows.
+  // synchronously on exit and on those signals. A plain 'exit' listener is
+  // not enough: signal-exit, loaded by execa, re-raises a signal once
+  // Vitest's one-time listener is gone, so no 'exit' event follows.
   const removeExitHandler = onExit(() => {
     // Writes to stderr are synchronous for files, pipes and terminals on Linux.
     process.stderr.write(`alpy: process exiting; releasing run ${runId} (console log and pcaps are in ${runDir})\n`);
@@ -103,7 +103,7 @@ export async function startDut(input: unknown, options: StartDutOptions = {}): P
  * Returns the error to report for a failed boot. QEMU started with -S
  * creates its sockets before it sets up the accelerator and devices, so a
  * bad `-device` or an unusable KVM shows up as a closed QMP or console
- * connection; QEMU's own exit status and error output explain the cause.
+ * connection. QEMU's own exit status and error output explain the cause.
  */
 async function explainQemuExit(error: Error, config: ResolvedDutConfig, qemu: QemuProcess | undefined): Promise<Error> {
   if (!qemu) {

@@ -40,7 +40,7 @@ export class QemuExitedError extends AlpyError {
   }
 }
 
-/** A Docker request failed; `cause` holds the error from dockerode. */
+/** A Docker request failed; `cause` is the error from dockerode. */
 export class DockerError extends AlpyError {
   override name = 'DockerError';
 }

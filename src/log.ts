@@ -26,10 +26,15 @@ function thresholdFromEnv(): number {
   return value in levels ? levels[value as LogLevel] : levels.info;
 }
 
+function formatArg(arg: unknown): string {
+  if (arg instanceof Error) {
+    return arg.stack ?? arg.message;
+  }
+  return typeof arg === 'string' ? arg : JSON.stringify(arg);
+}
+
 function formatArgs(args: unknown[]): string {
-  return args
-    .map((arg) => (arg instanceof Error ? (arg.stack ?? arg.message) : typeof arg === 'string' ? arg : JSON.stringify(arg)))
-    .join(' ');
+  return args.map(formatArg).join(' ');
 }
 
 /** Creates the logger of the component `name`, namespaced `alpy:<name>`. */

@@ -56,12 +56,12 @@ export async function preflight(config: ResolvedDutConfig, links: LinkPlan[]): P
   return qemu;
 }
 
-/** Longest unix socket path Linux accepts: sun_path has room for 108 bytes with the terminating NUL. */
+/** Maximum unix socket path length on Linux: sun_path has room for 108 bytes with the terminating NUL. */
 const maxSocketPath = 107;
 
 /** Checks that the sockets alpy creates in the temp dir fit in a unix socket address. */
 function checkSocketPathLength(): void {
-  // The longest socket path: <tmp>/alpy-<run id>--<pid>-<12 random>/console-mux.sock,
+  // The longest socket path alpy creates: <tmp>/alpy-<run id>--<pid>-<12 random>/console-mux.sock,
   // as tmp-promise 3 names folders, with the largest Linux pid.
   const longest = path.join(os.tmpdir(), 'alpy-000000--4194304-XXXXXXXXXXXX', 'console-mux.sock');
   if (Buffer.byteLength(longest) > maxSocketPath) {

@@ -1,5 +1,5 @@
 /**
- * What test workers need to reach a booted DUT. The global setup provides it
+ * Connection details of a booted DUT for test workers. The global setup provides it
  * to tests (Vitest's `provide`/`inject`), so every field is serializable.
  */
 export interface RunInfo {

@@ -7,7 +7,7 @@ import { AlpyError, lastLines, TimeoutError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 import { stripAnsi } from './escape.ts';
 
-/** What `Console.expect` waits for: a substring or a regular expression. */
+/** Pattern that `Console.expect` waits for: a substring or a regular expression. */
 export type Pattern = string | RegExp;
 
 /** The outcome of a successful `Console.expect`. */
@@ -157,7 +157,7 @@ export class Console extends EventEmitter<{ data: [string]; close: [] }> {
     return dropped;
   }
 
-  /** The last `count` lines of output received, indented for error messages. */
+  /** Returns the last `count` lines of output received, indented for error messages. */
   tail(count = 10): string {
     return lastLines(stripAnsi(this.history), count);
   }

@@ -17,9 +17,9 @@ export interface LoginOptions extends ShellOptions {
 
 /**
  * Logs in on a console at a getty login prompt and returns a `Shell` once
- * the shell prompt appears. An Enter first makes getty print its prompt
- * again, since the earlier one may already be consumed; when a shell prompt
- * shows instead, the console is logged in already.
+ * the shell prompt appears. It first sends Enter, because the earlier login
+ * prompt may already be consumed and getty prints it again. When a shell
+ * prompt appears instead, the console is logged in already.
  */
 export async function login(console: Console, options: LoginOptions): Promise<Shell> {
   const timeout = options.timeout ?? 30_000;
@@ -38,7 +38,7 @@ export async function login(console: Console, options: LoginOptions): Promise<Sh
   }
   const after = await console.expect([shell.prompt, /Login incorrect/], { timeout });
   if (after.index === 1) {
-    throw new AlpyError(`Login as ${options.user} failed: the DUT answered "Login incorrect"; check the user and password`);
+    throw new AlpyError(`Login as ${options.user} failed: the DUT printed "Login incorrect"; check the user and password`);
   }
   return shell;
 }

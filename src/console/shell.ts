@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { AlpyError, lastLines } from '../errors.ts';
 import type { Console, Pattern } from './console.ts';
 
-/** Longest line a Linux tty in canonical mode accepts: its line buffer has 4096 bytes with the newline. */
+/** Maximum line length a Linux tty in canonical mode accepts: its line buffer has 4096 bytes with the newline. */
 const maxLineBytes = 4095;
 
 /** Result of a command run on the DUT's shell. */
@@ -89,7 +89,7 @@ export class Shell {
     const longest = Math.max(...body.split('\n').map((line) => Buffer.byteLength(line)));
     if (longest > maxLineBytes) {
       throw new AlpyError(
-        `Cannot upload ${path}: a line has ${longest} bytes, but a terminal line in canonical mode holds at most ${maxLineBytes}; split the line or upload the data encoded (for example base64) in shorter lines`,
+        `Cannot upload ${path}: a line has ${longest} bytes, but a terminal line in canonical mode takes at most ${maxLineBytes}; split the line or upload the data encoded (for example base64) in shorter lines`,
       );
     }
     const quotedPath = `'${path.replaceAll("'", `'\\''`)}'`;

@@ -18,7 +18,7 @@ export interface ExecResult extends Output {
   duration: number;
 }
 
-/** A command exited with a non-zero code; `result` holds its output. */
+/** A command exited with a non-zero code; `result` contains its output. */
 export class ExecError extends AlpyError {
   override name = 'ExecError';
 
@@ -162,7 +162,10 @@ export class AppContainer {
     for (;;) {
       const { stdout, stderr } = await this.logs();
       const text = stdout + stderr;
-      const match = typeof pattern === 'string' ? (text.includes(pattern) ? pattern : undefined) : pattern.exec(text)?.[0];
+      if (typeof pattern === 'string' && text.includes(pattern)) {
+        return pattern;
+      }
+      const match = typeof pattern === 'string' ? undefined : pattern.exec(text)?.[0];
       if (match !== undefined) {
         return match;
       }

@@ -14,12 +14,12 @@ export const labels = {
   ownerPid: 'alpy.owner-pid',
 } as const;
 
-/** Where dockerode connects, for messages: DOCKER_HOST or the default socket. */
+/** Returns where dockerode connects, for messages: DOCKER_HOST or the default socket. */
 export function dockerAddress(): string {
   return process.env.DOCKER_HOST ?? '/var/run/docker.sock';
 }
 
-/** Connects to the Docker engine and checks that it answers; throws a `PrerequisiteError` naming the fix. */
+/** Connects to the Docker engine and pings it; throws a `PrerequisiteError` naming the fix. */
 export async function connectDocker(): Promise<Docker> {
   const docker = new Docker();
   try {
@@ -29,7 +29,7 @@ export async function connectDocker(): Promise<Docker> {
     const fix =
       code === 'EACCES'
         ? 'permission denied on the socket: run as root or as a member of the docker group'
-        : 'no Docker daemon answers there: start it (for example `dockerd &` or `systemctl start docker`) or set DOCKER_HOST';
+        : 'no Docker daemon responds there: start it (for example `dockerd &` or `systemctl start docker`) or set DOCKER_HOST';
     throw new PrerequisiteError(`Cannot reach the Docker engine at ${dockerAddress()} (${code ?? (error as Error).message}): ${fix}`, {
       cause: error,
     });

@@ -123,7 +123,7 @@ export async function startApp(
     const hint = /executable file not found|no such file or directory/.test(message)
       ? ` The command ${JSON.stringify(cmd)} does not exist in image ${image}.`
       : '';
-    throw new DockerError(`Cannot start app container ${name} from ${image} on link ${link}.${hint} Docker said: ${message}`, {
+    throw new DockerError(`Cannot start app container ${name} from ${image} on link ${link}.${hint} Docker's error: ${message}`, {
       cause: error,
     });
   }

@@ -10,13 +10,13 @@ export const evidenceArtifactType = 'alpy:evidence';
 
 /** One file of a failed test's evidence. */
 export interface EvidenceFile {
-  /** What the file holds, e.g. `link0.pcap` or `console.log`. */
+  /** Name of the file's content, e.g. `link0.pcap` or `console.log`. */
   name: string;
   path: string;
   contentType: string;
 }
 
-/** Where the capture and the console log stood when a test started. */
+/** Positions in the captures and the console log when a test started. */
 export interface TestStart {
   consoleOffset: number;
   pcapMarks: Mark[];

@@ -19,8 +19,8 @@ export interface ReadNewOptions {
    */
   final?: boolean;
   /**
-   * Upper bound of bytes read by one call, so that a large backlog is read in
-   * parts; a record that does not fit completely is left for the next call.
+   * Maximum bytes read by one call, so that a large backlog is read in
+   * parts. A record that does not fit completely is left for the next call.
    * Default: the whole unread range.
    */
   maxBytes?: number;

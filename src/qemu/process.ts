@@ -13,7 +13,7 @@ import type { QmpClient } from '../qmp/client.ts';
 const log = createLogger('qemu');
 const stderrLimit = 64 * 1024;
 
-/** How a QEMU process ended. */
+/** Exit status of a QEMU process. */
 export interface QemuExit {
   exitCode: number | undefined;
   signal: string | undefined;
@@ -69,7 +69,7 @@ export class QemuProcess {
     });
   }
 
-  /** Spawns QEMU. It must be told to run with `cont` over QMP because it starts paused. */
+  /** Spawns QEMU, which starts paused: the QMP command `cont` runs its CPU. */
   static spawn(binary: string, args: string[]): QemuProcess {
     log.debug(`starting ${binary} ${args.join(' ')}`);
     const subprocess = execa(binary, args, {

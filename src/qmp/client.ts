@@ -172,7 +172,7 @@ export class QmpClient extends EventEmitter<{ event: [QmpEvent]; close: [QmpClos
    * triggering the event.
    */
   waitForEvent(names: string | string[], options: QmpWaitOptions = {}): Promise<QmpEvent> {
-    const wanted = Array.isArray(names) ? names : [names];
+    const expectedNames = Array.isArray(names) ? names : [names];
     const timeout = options.timeout ?? defaultTimeout;
     if (this.closedError) {
       return Promise.reject(this.closedError);
@@ -184,7 +184,7 @@ export class QmpClient extends EventEmitter<{ event: [QmpEvent]; close: [QmpClos
         this.off('close', onClose);
       };
       const onEvent = (event: QmpEvent): void => {
-        if (wanted.includes(event.event) && (options.filter?.(event) ?? true)) {
+        if (expectedNames.includes(event.event) && (options.filter?.(event) ?? true)) {
           cleanup();
           resolve(event);
         }
@@ -195,7 +195,7 @@ export class QmpClient extends EventEmitter<{ event: [QmpEvent]; close: [QmpClos
       };
       const timer = setTimeout(() => {
         cleanup();
-        reject(new TimeoutError(`No QMP event ${wanted.join(' or ')} within ${timeout} ms`));
+        reject(new TimeoutError(`No QMP event ${expectedNames.join(' or ')} within ${timeout} ms`));
       }, timeout);
       this.on('event', onEvent);
       this.on('close', onClose);

@@ -8,7 +8,7 @@ import { createLogger } from '../log.ts';
 const log = createLogger('cleanup');
 const reaperScript = path.join(import.meta.dirname, 'reaper.sh');
 
-/** What the reaper needs to release a run; written to the run's record file. */
+/** Record of a run's resources, written to its record file for the reaper. */
 export interface RunRecord {
   runId: string;
   ownerPid: number;

@@ -21,7 +21,7 @@ function sameRecord(a: PcapRecord, b: PcapRecord): boolean {
 /**
  * Returns the file offsets of the records of `pcap`, from byte `from` on,
  * that match the pcap-filter expression `filter` (as `tcpdump` takes it).
- * tcpdump evaluates the filter on a copy of that part of the file; its
+ * tcpdump evaluates the filter on a copy of that part of the file. Its
  * output keeps the records' order, so each match is found again by walking
  * both files together.
  */

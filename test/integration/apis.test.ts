@@ -122,7 +122,7 @@ describe('traffic assertions on a real link', () => {
       await expect(unexpected).rejects.toThrow(TrafficAssertionError);
       await expect(unexpected).rejects.toThrow(/found 3:\n1 {2}IP 198\.18\.0\.2 > 198\.18\.0\.1: ICMP echo request, id \d+, seq 1, length 64/);
 
-      // tcpdump's filter language, for what a filter object cannot say.
+      // tcpdump's filter language, for what a filter object cannot express.
       expect(await traffic.count('icmp[icmptype] == icmp-echoreply and src host 198.18.0.1', { since: mark })).toBe(3);
       const echoes = await traffic.frames('icmp and ip[8] == 64', { since: mark });
       expect(echoes.map((frame) => frame.icmp?.typeName)).toEqual(['echo request', 'echo reply', 'echo request', 'echo reply', 'echo request', 'echo reply']);

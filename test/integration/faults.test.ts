@@ -51,7 +51,7 @@ describe('bad input at start', () => {
     process.env.DOCKER_HOST = 'unix:///nonexistent/docker.sock';
     try {
       await expect(startDut(rabbitConfig(), { runId })).rejects.toThrow(
-        /Cannot reach the Docker engine at unix:\/\/\/nonexistent\/docker.sock \(ENOENT\): no Docker daemon answers there/,
+        /Cannot reach the Docker engine at unix:\/\/\/nonexistent\/docker.sock \(ENOENT\): no Docker daemon responds there/,
       );
     } finally {
       if (saved === undefined) {

@@ -158,7 +158,7 @@ describe('QmpProxy', () => {
     expect(first.greeting).toEqual(upstream.greeting);
     await expect(first.execute('query-name')).resolves.toEqual({ name: 'query-name' });
     await expect(second.execute('stop')).resolves.toEqual({ name: 'stop' });
-    // qmp_capabilities of proxy clients is answered by the proxy, not sent to QEMU again.
+    // The proxy replies to its clients' qmp_capabilities itself and does not send it to QEMU again.
     expect(server.received.map((command) => command.execute)).toEqual(['qmp_capabilities', 'query-name', 'stop']);
 
     first.close();
