@@ -65,7 +65,7 @@ describe('console and shell on Rabbit', () => {
   });
 
   it('rejects lines longer than the terminal line buffer', async () => {
-    await expect(shell.upload('/tmp/long', 'z'.repeat(5000))).rejects.toThrow(/a line has 5000 bytes, but a terminal line in canonical mode holds at most 4095/);
+    await expect(shell.upload('/tmp/long', 'z'.repeat(5000))).rejects.toThrow(/a line has 5000 bytes, but a terminal line in canonical mode takes at most 4095/);
   });
 
   it('names the pattern and the last lines when expect times out', async () => {
